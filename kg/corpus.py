@@ -1,0 +1,164 @@
+"""The corpus on disk: one folder per paper with its original text and metadata.
+
+Layout::
+
+    corpus/papers/<id>/paper.txt      original text, byte for byte as added
+    corpus/papers/<id>/meta.json      id, title, year, doi, pmid, journal, ...
+    corpus/papers/<id>/curation.*     curator files (later)
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CorpusError, DuplicatePaperError, InputError, PaperIdError
+
+META_FIELDS = ("id", "title", "year", "doi", "pmid", "pmcid", "journal", "publisher",
+               "authors", "references")
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper of the corpus: its id, original text and metadata."""
+
+    id: str
+    text: str
+    meta: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def validate_id(paper_id: str) -> str:
+    """Return the id if it is a safe folder name, else raise PaperIdError."""
+    if not paper_id or "/" in paper_id or "\\" in paper_id or ".." in paper_id \
+            or not ID_RE.match(paper_id):
+        raise PaperIdError(
+            f"invalid paper id {paper_id!r}: use letters, digits, '.', '_' or '-' "
+            "(no path separators, no '..', at most 100 characters)")
+    return paper_id
+
+
+def slug_id(path: Path) -> str:
+    """A paper id derived from a file name: 'My Paper (2022).txt' -> 'my-paper-2022'."""
+    stem = path.name.split(".")[0] if path.suffix else path.name
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    return slug[:100] or "paper"
+
+
+def read_text_file(path: Path) -> str:
+    """Read a paper's text as UTF-8 without newline translation; clear errors otherwise."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory; give a text file")
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(f"{path}: file is empty; nothing to add")
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{path}: looks binary (NUL bytes); give a plain-text (UTF-8) file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise InputError(
+            f"{path}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
+            "convert it first, e.g. `iconv -f cp1252 -t utf-8`") from None
+
+
+def papers_dir(corpus: Path) -> Path:
+    return Path(corpus) / "papers"
+
+
+def paper_ids(corpus: Path) -> list[str]:
+    """Ids of every paper in the corpus, sorted."""
+    root = papers_dir(corpus)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir()
+                  if p.is_dir() and not p.name.startswith(".") and (p / "paper.txt").exists())
+
+
+def load_meta(path: Path) -> dict:
+    """Read a meta.json, naming file and line on malformed JSON."""
+    try:
+        meta = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise CorpusError(f"{path}:{e.lineno}:{e.colno}: malformed metadata ({e.msg}); "
+                          "fix the JSON or re-add the paper") from None
+    except UnicodeDecodeError:
+        raise CorpusError(f"{path}: metadata is not UTF-8; re-add the paper") from None
+    if not isinstance(meta, dict):
+        raise CorpusError(f"{path}:1: metadata must be a JSON object")
+    unknown = sorted(set(meta) - set(META_FIELDS))
+    if unknown:
+        raise CorpusError(f"{path}:1: unknown metadata field(s) {', '.join(unknown)}; "
+                          f"allowed: {', '.join(META_FIELDS)}")
+    return meta
+
+
+def load_paper(corpus: Path, paper_id: str) -> Paper:
+    folder = papers_dir(corpus) / validate_id(paper_id)
+    text = read_text_file(folder / "paper.txt")
+    meta_path = folder / "meta.json"
+    meta = load_meta(meta_path) if meta_path.exists() else {}
+    return Paper(paper_id, text, empty_meta(paper_id) | meta)
+
+
+def load_corpus(corpus: Path) -> list[Paper]:
+    """Every paper of the corpus, sorted by id."""
+    if not Path(corpus).is_dir():
+        raise CorpusError(f"{corpus}: no corpus folder here; create one with `kg add PATH --corpus {corpus}`")
+    return [load_paper(corpus, pid) for pid in paper_ids(corpus)]
+
+
+def empty_meta(paper_id: str) -> dict:
+    return {"id": paper_id, "title": "", "year": None, "doi": "", "pmid": "", "pmcid": "",
+            "journal": "", "publisher": "", "authors": [], "references": []}
+
+
+def dump_meta(meta: dict) -> str:
+    return json.dumps({k: meta.get(k) for k in META_FIELDS}, indent=2, ensure_ascii=False) + "\n"
+
+
+def add_paper(corpus: Path, source: Path, paper_id: str | None = None,
+              meta: dict | None = None, replace: bool = False) -> Paper:
+    """Copy a plain-text paper into the corpus atomically and return it.
+
+    Example: ``add_paper(Path("corpus"), Path("case.txt"))`` adds ``corpus/papers/case/``.
+    """
+    source = Path(source)
+    text = read_text_file(source)
+    pid = validate_id(paper_id if paper_id else slug_id(source))
+    root = papers_dir(corpus)
+    target = root / pid
+    if target.exists() and not replace:
+        raise DuplicatePaperError(f"paper {pid!r} is already in {corpus}; "
+                                  "use --replace to overwrite it or --id to choose another id")
+    full_meta = empty_meta(pid) | {k: v for k, v in (meta or {}).items() if v not in (None, "")}
+    full_meta["id"] = pid
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{pid}.", dir=root))
+    try:
+        (tmp / "paper.txt").write_bytes(text.encode("utf-8"))
+        (tmp / "meta.json").write_text(dump_meta(full_meta), encoding="utf-8")
+        if target.exists():
+            old = root / f".{pid}.old"
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return Paper(pid, text, full_meta)

@@ -1,0 +1,237 @@
+"""Paper layout: paragraphs, headings, sections ("Case 1", "Discussion"…) and sentences.
+
+Works on the original text's lines to decide which line breaks are soft (inside a
+paragraph, joined by normalization) and which are hard (paragraphs and headings), then
+splits sentences in the normalized text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .textnorm import Normalized, normalize
+
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                 "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8,
+          "ix": 9, "x": 10}
+SECTION_WORDS = {
+    "abstract": "abstract", "summary": "abstract",
+    "background": "intro", "introduction": "intro", "aim": "intro", "aims": "intro",
+    "objective": "intro", "objectives": "intro", "purpose": "intro",
+    "methods": "methods", "method": "methods", "materials and methods": "methods",
+    "patients and methods": "methods", "study design": "methods",
+    "results": "results", "findings": "results",
+    "case presentation": "case", "case report": "case", "case description": "case",
+    "case": "case", "clinical case": "case", "case history": "case",
+    "case series": "case", "case reports": "case",
+    "discussion": "discussion", "comment": "discussion",
+    "conclusion": "conclusion", "conclusions": "conclusion",
+    "references": "references", "bibliography": "references", "literature cited": "references",
+    "acknowledgements": "backmatter", "acknowledgments": "backmatter", "funding": "backmatter",
+    "conflicts of interest": "backmatter", "conflict of interest": "backmatter",
+    "keywords": "backmatter", "key words": "backmatter", "author contributions": "backmatter",
+    "learning points": "backmatter", "disclosures": "backmatter",
+    "data availability": "backmatter", "ethics statement": "backmatter",
+}
+_NUMBERED_CASE = re.compile(
+    r"^(?:case|patient|pt\.?)\s*(?:no\.?\s*)?#?\s*(\d{1,2}|[ivx]{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\b",
+    re.I)
+_HEADING_PREFIX = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+|[IVX]+\.\s+)")
+_INLINE_LABEL = re.compile(
+    r"^\s*((?:[A-Z][A-Za-z]+)(?:\s(?:and\s)?[A-Za-z]+)?(?:/[A-Za-z]+)?)\s*[:.]\s+(?=\S)")
+_ABBREV = frozenset("""al e.g i.e eg ie vs dr drs fig figs approx ca no nos mr mrs ms prof st jr ref
+refs resp cf viz etc inc ltd co dept univ vol pp ed eds mo yr wk pt pts
+sr jan feb mar apr jun jul aug sep sept oct nov dec mg kg""".split())
+_BOUNDARY = re.compile(r"([.!?])([\"')\]]*)(\s+)(?=[\"'(\[]?[A-Z0-9])")
+_LEAD_CITATION = re.compile(r"^\s*[(\[]\d{1,3}(?:\s*[-,–]\s*\d{1,3})*[)\]]\.?(?=\s|$)")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of the paper under one heading (normalized offsets)."""
+
+    kind: str           # front, title, abstract, intro, methods, results, case, discussion, ...
+    heading: str        # the heading text as written ("Patient 2"), or ""
+    start: int
+    end: int
+    case_number: int | None = None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence (or heading line) of the normalized text."""
+
+    start: int
+    end: int
+    section: int        # index into Layout.sections
+    paragraph: int      # index of the paragraph (block) it belongs to
+    is_heading: bool = False
+
+
+@dataclass(frozen=True)
+class Layout:
+    norm: Normalized
+    sections: tuple[Section, ...]
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def text(self) -> str:
+        return self.norm.text
+
+    def section_at(self, pos: int) -> Section:
+        for s in self.sections:
+            if s.start <= pos < s.end:
+                return s
+        return self.sections[-1]
+
+
+def _case_number(token: str) -> int | None:
+    t = token.lower()
+    if t.isdigit():
+        return int(t)
+    return _NUMBER_WORDS.get(t) or _ROMAN.get(t)
+
+
+def classify_heading(line: str) -> tuple[str, int | None] | None:
+    """(kind, case number) if ``line`` is a standalone heading, else None."""
+    s = line.strip()
+    if not s or len(s) > 60:
+        return None
+    s = _HEADING_PREFIX.sub("", s).rstrip(":. ").strip()
+    m = _NUMBERED_CASE.match(s)
+    if m and len(s) <= m.end() + 25 and not re.search(r"[.;,]", s[m.end():]):
+        return "case", _case_number(m.group(1))
+    kind = SECTION_WORDS.get(s.lower())
+    if kind:
+        return kind, None
+    return None
+
+
+def inline_label(paragraph: str) -> tuple[str, int | None, int] | None:
+    """(kind, case number, label length) for a paragraph opening with 'Methods:' etc."""
+    m = _NUMBERED_CASE.match(paragraph)
+    if m:
+        rest = paragraph[m.end():]
+        lm = re.match(r"\s*[:.\-]\s+", rest)
+        if lm:
+            return "case", _case_number(m.group(1)), m.end() + lm.end()
+    m = _INLINE_LABEL.match(paragraph)
+    if m:
+        label = m.group(1).split("/")[0].lower()
+        kind = SECTION_WORDS.get(label)
+        if kind:
+            return kind, None, m.end()
+    return None
+
+
+def _soft_breaks(text: str) -> list[int]:
+    """Indices of newlines that join lines of one paragraph."""
+    lines = []
+    pos = 0
+    for raw in text.split("\n"):
+        lines.append((pos, raw))
+        pos += len(raw) + 1
+    soft: list[int] = []
+    prev_body: tuple[int, str] | None = None   # last body line before a break
+    pending: list[int] = []                    # newlines since prev_body
+    for idx, (start, raw) in enumerate(lines):
+        nl_before = start - 1
+        blank = not raw.strip()
+        heading = not blank and classify_heading(raw) is not None
+        if blank:
+            if prev_body is not None and nl_before >= 0:
+                pending.append(nl_before)
+            continue
+        if heading:
+            prev_body, pending = None, []
+            continue
+        if prev_body is not None and nl_before >= 0:
+            pending.append(nl_before)
+            last = prev_body[1].rstrip()
+            first = raw.lstrip()
+            if len(pending) == 1:
+                soft.extend(pending)
+            elif last and last[-1] not in ".!?:" and first[:1].islower():
+                soft.extend(pending)  # a PDF page/column break inside a sentence
+        prev_body, pending = (start, raw), []
+    return soft
+
+
+def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans of text[start:end] (one paragraph)."""
+    spans = []
+    s = start
+    for m in _BOUNDARY.finditer(text, start, end):
+        stop = m.end(2)
+        word = re.search(r"([A-Za-z.]+)$", text[s:m.start(1)])
+        w = word.group(1).lower().rstrip(".") if word else ""
+        if m.group(1) == "." and (w in _ABBREV or (len(w) == 1 and w.isalpha())):
+            continue
+        spans.append((s, stop))
+        s = m.end(3)
+    if s < end:
+        spans.append((s, end))
+    # a citation marker after the full stop belongs to the sentence before it
+    fixed: list[tuple[int, int]] = []
+    for a, b in spans:
+        m = _LEAD_CITATION.match(text, a, b) if fixed else None
+        if m and m.end() < b:
+            pa, _ = fixed[-1]
+            rest = m.end() + len(text[m.end():b]) - len(text[m.end():b].lstrip())
+            fixed[-1] = (pa, m.end())
+            if rest < b:
+                fixed.append((rest, b))
+        else:
+            fixed.append((a, b))
+    return [(a, b) for a, b in fixed if text[a:b].strip()]
+
+
+def analyze(text: str) -> Layout:
+    """Normalize ``text`` and find its sections and sentences."""
+    norm = normalize(text, _soft_breaks(text))
+    t = norm.text
+    blocks = []
+    pos = 0
+    for line in t.split("\n"):
+        if line.strip():
+            lead = len(line) - len(line.lstrip())
+            blocks.append((pos + lead, pos + len(line.rstrip())))
+        pos += len(line) + 1
+    sections: list[Section] = []
+    sentences: list[Sentence] = []
+    cur = ("front", "", 0, None)   # kind, heading, start, case number
+
+    def close(at: int) -> None:
+        if at > cur[2] or not sections:
+            sections.append(Section(cur[0], cur[1], cur[2], at, cur[3]))
+
+    for bi, (a, b) in enumerate(blocks):
+        block = t[a:b]
+        head = classify_heading(block)
+        if head:
+            close(a)
+            kind, num = head
+            cur = (kind, block.strip().rstrip(":."), a, num)
+            sentences.append(Sentence(a, b, len(sections), bi, True))
+            continue
+        if bi == 0 and len(block) < 300 and not block.rstrip().endswith(".") and len(blocks) > 1:
+            cur = ("title", "", a, None)
+            sentences.append(Sentence(a, b, len(sections), bi, True))
+            close(b)
+            cur = ("front", "", b, None)
+            continue
+        lab = inline_label(block)
+        if lab and not (lab[0] == "case" and lab[1] is None and cur[0] in ("front", "abstract")):
+            close(a)
+            cur = (lab[0], block[: lab[2]].strip().rstrip(":.-").strip(), a, lab[1])
+        for sa, sb in split_sentences(t, a, b):
+            sentences.append(Sentence(sa, sb, len(sections), bi))
+    close(len(t))
+    # sentences were numbered against the sections list as it grew; fix indices
+    fixed = []
+    for s in sentences:
+        idx = next(i for i, sec in enumerate(sections) if sec.start <= s.start < max(sec.end, sec.start + 1)) \
+            if sections else 0
+        fixed.append(Sentence(s.start, s.end, idx, s.paragraph, s.is_heading))
+    return Layout(norm, tuple(sections), tuple(fixed))

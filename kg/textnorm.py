@@ -1,0 +1,107 @@
+"""Clean-up of paper text with a map back to the original offsets.
+
+PDF line breaks become spaces, words hyphenated across lines are joined
+("methylpredni-\\nsolone" -> "methylprednisolone", but "steroid-\\nrefractory" keeps its
+hyphen), Unicode dashes/minus/spaces become ASCII. Every normalized index maps back to
+an index of the original, so mentions found in the clean text slice the original.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+# 1:1 character replacements (offsets unchanged).
+_TRANSLATE = str.maketrans({
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+    "\u2212": "-", "\ufe63": "-", "\uff0d": "-",
+    "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ",
+    "\u2007": " ", "\t": " ", "\r": " ", "\ufeff": " ", "\u200b": " ", "\f": "\n", "\v": "\n",
+    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00ad": "-",
+    "\u02da": "\u00b0", "\u2103": "C", "\u03bc": "\u00b5", "\uff08": "(", "\uff09": ")",
+})
+
+# Right-hand fragments that are words of their own in hyphenated compounds.
+_COMPOUND_HEADS = frozenset("""
+refractory related associated directed induced mediated dependent cell cells dose doses
+grade free based like term line lines year years old day days specific positive negative
+type targeting targeted center centre institution risk level up dependent naive resistant
+modified infusion approved month months week weeks hour hours""".split())
+_COMPOUND_LEFT = frozenset("""
+steroid corticosteroid tocilizumab non anti high low well long short first second third
+post pre self multi single double dose single-dose cd il car t b ifn""".split())
+
+_SOFT_HYPHEN = re.compile(r"([A-Za-z]+)-[ \t\r]*\n[ \t]*([A-Za-z]+)")
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalized text plus a piecewise-constant offset map to the original."""
+
+    text: str
+    original_length: int
+    _starts: tuple[int, ...]
+    _deltas: tuple[int, ...]
+
+    def to_original(self, i: int) -> int:
+        """Original index of normalized index ``i`` (0 <= i <= len(text))."""
+        k = bisect.bisect_right(self._starts, i) - 1
+        return i + (self._deltas[k] if k >= 0 else 0)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original (start, end) of the normalized span [start, end)."""
+        if end <= start:
+            o = self.to_original(start)
+            return o, o
+        return self.to_original(start), self.to_original(end - 1) + 1
+
+
+def keep_hyphen(left: str, right: str) -> bool:
+    """Whether a line-end hyphen between ``left`` and ``right`` is a real hyphen."""
+    if left[-1:].isupper() or right[:1].isupper() or len(left) == 1:
+        return True
+    return right.lower() in _COMPOUND_HEADS or left.lower() in _COMPOUND_LEFT
+
+
+def normalize(text: str, soft_breaks: list[int] | None = None) -> Normalized:
+    """Normalize ``text``; newlines at indices in ``soft_breaks`` (if given) are joined.
+
+    Without ``soft_breaks`` every single newline inside a paragraph is a soft break and
+    blank lines are kept as paragraph breaks.
+    """
+    t = text.translate(_TRANSLATE)
+    if soft_breaks is None:
+        soft_breaks = [m.start() for m in re.finditer(r"(?<!\n)\n(?!\s*\n)", t)
+                       if t[m.start() - 1: m.start()] != "\n"]
+    soft = set(soft_breaks)
+    # deletions: (start, end) original ranges to drop; replacements of '\n' by ' ' are 1:1
+    chars = list(t)
+    deletions: list[tuple[int, int]] = []
+    for m in _SOFT_HYPHEN.finditer(t):
+        nl = t.index("\n", m.end(1))
+        if nl not in soft:
+            continue
+        hyphen = m.end(1)
+        right_start = m.start(2)
+        if keep_hyphen(m.group(1), m.group(2)):
+            deletions.append((hyphen + 1, right_start))
+        else:
+            deletions.append((hyphen, right_start))
+    for i in soft:
+        chars[i] = " "
+    if not deletions:
+        return Normalized("".join(chars), len(text), (), ())
+    deletions.sort()
+    out: list[str] = []
+    starts: list[int] = []
+    deltas: list[int] = []
+    pos = 0
+    removed = 0
+    for s, e in deletions:
+        out.append("".join(chars[pos:s]))
+        removed += e - s
+        pos = e
+        starts.append(s - (removed - (e - s)))
+        deltas.append(removed)
+    out.append("".join(chars[pos:]))
+    return Normalized("".join(out), len(text), tuple(starts), tuple(deltas))
