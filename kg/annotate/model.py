@@ -1,0 +1,33 @@
+"""The mention record every later stage consumes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CONTRACT_LABELS = ("DRUG", "CELL_THERAPY", "DOSE", "ROUTE", "GRADE", "DAY", "OUTCOME", "CITATION")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A labelled span: original offsets (``start``/``end``) and normalized ones."""
+
+    label: str
+    start: int
+    end: int
+    text: str
+    values: tuple[tuple[str, object], ...]   # the contract's normalized fields
+    nstart: int
+    nend: int
+    term: str = ""                            # ontology term id, if any
+    extra: tuple[tuple[str, object], ...] = ()  # internal attributes (not in the JSON)
+
+    def value(self, key: str, default=None):
+        for k, v in self.values + self.extra:
+            if k == key:
+                return v
+        return default
+
+    def to_json(self) -> dict:
+        out = {"label": self.label, "start": self.start, "end": self.end, "text": self.text}
+        for k, v in self.values:
+            out[k] = list(v) if isinstance(v, tuple) else v
+        return out

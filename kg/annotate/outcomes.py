@@ -1,0 +1,112 @@
+"""Outcome mentions with ConText-style context: negation, hypothetical, non-toxicity responses.
+
+Trigger words come from the ontology's outcome terms (their labels); this module adds
+inflections, the context windows and the rules that veto or re-type a trigger.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..ontology import Ontology
+
+# Phrases that state no benefit: matched before the single triggers they contain.
+_NEGATED = re.compile(
+    r"\b(?:did\s+not|didn't|failed\s+to|does\s+not|was\s+not\s+able\s+to)\s+(?:respond|improve)\b"
+    r"|\b(?:without|no|lack\s+of|absence\s+of)\s+(?:(?:any|further|significant|clinical|neurological|neurologic|meaningful|apparent|obvious)\s+)*"
+    r"(?:improvement|benefit|benefits|response|resolution)\b"
+    r"|\bbrought\s+no\s+(?:\w+\s+)?benefit\b|\bunresponsive\b|\bnot\s+respond(?:ed|ing)?\b"
+    r"|\bno\s+(?:clinical\s+|neurological\s+)?(?:improvement|benefit|response)\b", re.I)
+
+_STEMS = {
+    "improvement": r"improv(?:ed|ement|ements|ing)",
+    "resolution": r"resol(?:ved|ution)|recover(?:ed|y)|normali[sz]ed|complete\s+(?:response|resolution|recovery)",
+    "response": r"respon(?:ded|se|ses)|(?:clinical\s+)?benefits?",
+    "death": r"died|passed\s+away|expired|succumbed",
+}
+_TRIGGER = re.compile(
+    r"\b(?:(?:prompt|rapid|rapidly|quick|significant|marked|dramatic|gradual|sustained|durable|slow|partial|"
+    r"neurological|neurologic|clinical|initially|eventually|further|subsequent|steady|substantial|and|"
+    r"significantly|markedly|dramatically|full)\s+)*"
+    rf"(?P<core>{'|'.join(f'(?P<{k}>{v})' for k, v in _STEMS.items())})\b"
+    r"(?:\s+(?:of\s+(?:the\s+)?(?:ICANS|CRS|symptoms|neurotoxicity|neurological\s+symptoms|encephalopathy|"
+    r"mental\s+status|consciousness)|well))?", re.I)
+
+_HYPOTHETICAL = re.compile(
+    r"\b(?:can|could|may|might|would|should|will|help|helps|potential|potentially|expected|if|whether|"
+    r"aim|aimed|goal|hope|predict|predicts|predicted|possible|likely|faster|earlier|to\s+achieve|"
+    r"in\s+order\s+to)\b[^.;]{0,40}$", re.I)
+_DEFINITION_AFTER = re.compile(r"^\s*(?:was|were|is|are)\s+(?:defined|assessed|evaluated|graded|measured)|^\s*criteria|^\s*rates?\b", re.I)
+_NON_TOXICITY = re.compile(
+    r"\b(?:disease|tumou?r|metabolic|radiologic(?:al)?|radiographic|oncologic(?:al)?|objective|overall|"
+    r"lymphoma|leukemia|leukaemia|myeloma|MRD|PET|CR|PR|best|immune|inflammatory|cytokine|antibody|antigen|"
+    r"host|count|counts|hematologic|haematologic|neutrophil|platelet|marrow|blood|renal|kidney|liver|hepatic|"
+    r"cardiac|pulmonary|respiratory|hypoxia|oxygenation|risk|survival|remission)\s+(?:\w+\s+)?$", re.I)
+_SURVIVAL_AFTER = re.compile(r"^\s*(?:overall\s+|progression[- ]free\s+)?(?:survival|outcomes?|rates?)\b", re.I)
+_IMAGING = re.compile(r"\b(?:MRI|CT|PET|imaging|scan|radiolog\w*|enhancement|lesions?|hyperintensit\w*|areas\s+involved)\b")
+_CRS_CONTEXT = re.compile(r"\b(?:CRS|cytokine release|fever|fevers|febrile|hypotension|hypoxia|vasopressors?)\b", re.I)
+_CLAUSE_SPLIT = re.compile(r"[;:]|,\s*(?:whereas|while|but|however|although)\b|\b(?:whereas|however|but)\b")
+
+
+@lru_cache(maxsize=4)
+def outcome_codes(onto: Ontology) -> dict[str, str]:
+    """Outcome codes from the ontology: {'improvement': 'improvement', ...}."""
+    return {t.code: t.code for t in onto.terms.values() if t.category == "outcome"}
+
+
+def _clause_before(text: str, sent_start: int, pos: int) -> str:
+    seg = text[sent_start:pos]
+    parts = _CLAUSE_SPLIT.split(seg)
+    return parts[-1] if parts else seg
+
+
+def syndrome_of(text: str, sent_start: int, start: int, end: int) -> str:
+    """'CRS' when the outcome's clause is about CRS, else 'ICANS'."""
+    clause = _clause_before(text, sent_start, start) + text[start:end]
+    return "CRS" if _CRS_CONTEXT.search(clause) else "ICANS"
+
+
+def find_outcomes(text: str, sentences: list[tuple[int, int]], onto: Ontology):
+    """Outcome candidates ``(start, end, 'OUTCOME', values, extra)`` in normalized text."""
+    codes = outcome_codes(onto)
+    out = []
+    for s0, s1 in sentences:
+        sent = text[s0:s1]
+        taken: list[tuple[int, int]] = []
+        for m in _NEGATED.finditer(sent):
+            a, b = s0 + m.start(), s0 + m.end()
+            if _HYPOTHETICAL.search(_clause_before(text, s0, a)):
+                continue
+            taken.append((a, b))
+            out.append((a, b, "OUTCOME", (("outcome", codes.get("no_response", "no_response")),),
+                        (("syndrome", syndrome_of(text, s0, a, b)),)))
+        for m in _TRIGGER.finditer(sent):
+            a, b = s0 + m.start(), s0 + m.end()
+            ca, cb = s0 + m.start("core"), s0 + m.end("core")
+            if any(x < cb and ca < y for x, y in taken):
+                continue
+            before = _clause_before(text, s0, ca)
+            if _HYPOTHETICAL.search(before) or _NON_TOXICITY.search(text[max(s0, a - 40):ca]):
+                continue
+            after = text[cb:s1]
+            if _DEFINITION_AFTER.match(after) or _SURVIVAL_AFTER.match(after):
+                continue
+            kind = next(k for k in _STEMS if m.group(k))
+            core = m.group("core").lower()
+            if kind == "improvement" and _IMAGING.search(before):
+                continue
+            if kind == "response":
+                code = "improvement"
+            elif kind == "resolution":
+                code = "resolution"
+                if core.startswith("complete") and re.search(r"metabolic|remission", after[:20], re.I):
+                    continue
+            else:
+                code = kind
+            # "complete response" is a resolution; leading "and"s are not part of the span
+            lead = re.match(r"(?:and\s+)+", text[a:cb], re.I)
+            if lead:
+                a += lead.end()
+            out.append((a, b, "OUTCOME", (("outcome", codes.get(code, code)),),
+                        (("syndrome", syndrome_of(text, s0, a, b)),)))
+    return out

@@ -1,0 +1,239 @@
+"""Regular-expression families for doses, days, grades, citations, ages and CSF values.
+
+Each ``find_*`` function scans normalized text and returns candidates
+``(start, end, label, values, extra)``; the pipeline turns them into mentions.
+"""
+from __future__ import annotations
+
+import re
+
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "a": 1, "an": 1,
+    "single": 1,
+}
+ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
+_SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+
+_CELL_DOSE = re.compile(
+    rf"(?<![\w.])(?:({_NUM})\s*(?:[x×*]|\\times)\s*)?10\s*(?:\^|\*\*)?\s*\(?([0-9⁰¹²³⁴⁵⁶⁷⁸⁹]{{1,2}})\)?\s*"
+    r"(?:(?:total|viable|CAR[+]?(?:[\s-]*T)?(?:[\s-]*positive)?)\s*)*cells?\s*/\s*kg\b", re.I)
+_MILLION_DOSE = re.compile(rf"(?<![\w.])({_NUM})\s*(million|billion)\s+(?:CAR[\s-]*T\s+)?cells?\s*/\s*kg\b", re.I)
+_MASS_DOSE = re.compile(
+    rf"(?<![\w.,])({_NUM})\s*(mg|g|mcg|µg|μg|ug|milligrams?|grams?|micrograms?)"
+    r"(?:\s*/\s*(kg|m2|m²|m\^2|sqm|day|d|dose))?(?:\s*/\s*(?:day|d|dose|h|hr))?(?![\w/])")
+_UNIT = {"mg": "mg", "milligram": "mg", "milligrams": "mg", "g": "g", "gram": "g", "grams": "g",
+         "mcg": "mcg", "µg": "mcg", "μg": "mcg", "ug": "mcg", "microgram": "mcg", "micrograms": "mcg"}
+
+_DAY = re.compile(
+    r"\b[Dd]ay\s*([+-]?)\s*(\d{1,3})\b(?!\s*(?:-|to)\s*\d)"
+    r"(\s*(?:post[- ]?(?:infusion|CAR[- ]?T(?:[- ]?cell)?(?:\s+infusion)?|transplant(?:ation)?)"
+    r"|after\s+(?:the\s+)?(?:CAR[- ]?T[- ]?(?:cell\s+)?)?infusion))?")
+_DAY_D = re.compile(r"(?<![\w/])(?P<a>D\s?(?P<sign>[+-])\s?(?P<n1>\d{1,3}))\b"
+                    r"|\b(?:on|by|from|until|to|at|since|and|through|of)\s+(?P<b>D(?P<n2>\d{1,3}))\b"
+                    r"|\((?P<c>D(?P<n3>\d{1,3}))\)")
+
+_ROMAN_RE = r"(?:III|II|IV|V|I)"
+_SYN = r"(ICANS|CRS|CRES|IEC-HS|neurotoxicity|cytokine release syndrome|immune effector cell-associated neurotoxicity syndrome)"
+_GRADE_NUM = rf"([1-5]|{_ROMAN_RE})(?!\d|\.\d)"
+_GRADE_A = re.compile(rf"\b(?:[Gg]rade|[Gg]r\.?|G(?=[1-5]\b))\s*{_GRADE_NUM}(?!\s*(?:-|–|to|or)\s*(?:[1-5]|{_ROMAN_RE})\b)\s*\(?\s*{_SYN}\b")
+_GRADE_B = re.compile(rf"\b{_SYN}\s*,?\s*\(?(?:[Gg]rade|[Gg]r\.?)\s*{_GRADE_NUM}(?!\s*(?:-|–|to)\s*[1-5])")
+_GRADE_BARE = re.compile(rf"(?<![≥>≤<=] )(?<![≥>≤<=])\b[Gg]rade\s*{_GRADE_NUM}(?!\s*(?:-|–|to)\s*(?:[1-5]|{_ROMAN_RE})\b)(?!\s*(?:or|and) (?:higher|greater|above|more|worse))(?!\s*\+)")
+_SYN_CODE = {"icans": "ICANS", "cres": "ICANS", "neurotoxicity": "ICANS",
+             "immune effector cell-associated neurotoxicity syndrome": "ICANS",
+             "crs": "CRS", "cytokine release syndrome": "CRS", "iec-hs": "IEC-HS"}
+
+_CITE = re.compile(r"([(\[])\s*(\d{1,3}(?:\s*[-–,;]\s*\d{1,3})*)\s*([)\]])")
+_NUM_BEFORE = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?\s*(?:%|[A-Za-zµ/]{1,12})?\s*$")
+
+_AGE = re.compile(r"\b(\d{1,3})[- ](?:years?|yrs?|y)[- ]old\b|\baged\s+(\d{1,3})\b", re.I)
+_SEX = re.compile(r"\b(man|male|boy|gentleman|woman|female|girl|lady)\b", re.I)
+_FEMALE = {"woman", "female", "girl", "lady"}
+
+_OPENING = re.compile(
+    r"opening pressure\b[^.;\d]{0,25}?(\d+(?:\.\d+)?)\s*(cm\s*(?:of\s*)?(?:H2O|H₂O|water)(?:\s*\(H2O\))?|cmH2O|cm\s*H2O|mm\s*Hg|mmHg)?", re.I)
+_LYMPHS = re.compile(r"(?<![\w.%])(\d+(?:\.\d+)?)\s*(?:lymphocytes|lymphs)\b(?!\s*%)|\blymphocytes?\s*(?:of|:|were|was|count(?: of)?)\s*(\d+(?:\.\d+)?)(?!\s*%)", re.I)
+
+_REL = re.compile(
+    r"\b(?:(a|one|two|three|four|five|\d+)\s+days?\s+later|(the\s+)?(next|following)\s+day"
+    r"|within\s+(24|48|72)\s+(?:hours|h)\b|within\s+(a|one|two|three|\d+)\s+days?\b"
+    r"|(the\s+)?same\s+day|(24|48|72)\s+(?:hours|h)\s+later)", re.I)
+
+
+def to_number(s: str) -> float | int:
+    v = float(s.replace(",", ""))
+    return int(v) if v.is_integer() else v
+
+
+def word_number(s: str) -> int | None:
+    s = s.lower()
+    if s.isdigit():
+        return int(s)
+    return NUMBER_WORDS.get(s)
+
+
+def find_doses(t: str):
+    out = []
+    taken = []
+    for m in _CELL_DOSE.finditer(t):
+        base = to_number(m.group(1)) if m.group(1) else 1
+        exp = int(m.group(2).translate(_SUPER))
+        value = to_number(str(round(base * 10 ** exp, 6)))
+        out.append((m.start(), m.end(), "DOSE", (("value", value), ("unit", "cells/kg")), ()))
+        taken.append((m.start(), m.end()))
+    for m in _MILLION_DOSE.finditer(t):
+        mult = 10 ** 6 if m.group(2).lower() == "million" else 10 ** 9
+        out.append((m.start(), m.end(), "DOSE", (("value", to_number(str(to_number(m.group(1)) * mult))), ("unit", "cells/kg")), ()))
+        taken.append((m.start(), m.end()))
+    for m in _MASS_DOSE.finditer(t):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        unit = _UNIT[m.group(2).lower() if m.group(2) not in ("µg", "μg") else m.group(2)]
+        per = (m.group(3) or "").lower()
+        if per == "kg":
+            unit += "/kg"
+        elif per in ("m2", "m²", "m^2", "sqm"):
+            unit += "/m2"
+        out.append((m.start(), m.end(), "DOSE", (("value", to_number(m.group(1))), ("unit", unit)), ()))
+    return out
+
+
+def find_days(t: str):
+    out = []
+    for m in _DAY.finditer(t):
+        v = int(m.group(2)) * (-1 if m.group(1) == "-" else 1)
+        out.append((m.start(), m.end(), "DAY", (("day", v),), ()))
+    for m in _DAY_D.finditer(t):
+        key = "a" if m.group("a") else "b" if m.group("b") else "c"
+        if key == "a":
+            v = int(m.group("n1")) * (-1 if m.group("sign") == "-" else 1)
+        else:
+            v = int(m.group("n2") or m.group("n3"))
+        out.append((m.start(key), m.end(key), "DAY", (("day", v),), ()))
+    return out
+
+
+def _grade_value(s: str) -> int:
+    return ROMAN.get(s) or int(s)
+
+
+def find_grades(t: str):
+    out = []
+    spans = []
+    for rx, gi, si in ((_GRADE_A, 1, 2), (_GRADE_B, 2, 1)):
+        for m in rx.finditer(t):
+            if any(a < m.end() and m.start() < b for a, b in spans):
+                continue
+            syn = _SYN_CODE[m.group(si).lower()]
+            if syn not in ("ICANS", "CRS"):
+                continue
+            e = m.end()
+            spans.append((m.start(), e))
+            out.append((m.start(), e, "GRADE", (("syndrome", syn), ("grade", _grade_value(m.group(gi)))), ()))
+    for m in _GRADE_BARE.finditer(t):
+        if any(a < m.end() and m.start() < b for a, b in spans):
+            continue
+        before = t[max(0, m.start() - 12):m.start()].lower()
+        if re.search(r"(high|low|higher|lower|stage|maximum|max)[- ]?$", before.strip()) or \
+                re.search(r"[≥>≤<]=?\s*$", before):
+            continue
+        out.append((m.start(), m.end(), "GRADE", (("syndrome", None), ("grade", _grade_value(m.group(1)))),
+                    (("bare", True),)))
+    return out
+
+
+def _expand_refs(body: str) -> list[int] | None:
+    refs: list[int] = []
+    for part in re.split(r"\s*[,;]\s*", body.strip()):
+        if not part:
+            return None
+        r = re.split(r"\s*[-–]\s*", part)
+        if len(r) == 1:
+            refs.append(int(r[0]))
+        elif len(r) == 2:
+            a, b = int(r[0]), int(r[1])
+            if not a < b or b - a > 50:
+                return None
+            refs.extend(range(a, b + 1))
+        else:
+            return None
+    return sorted(set(refs))
+
+
+def find_citations(t: str):
+    out = []
+    max_seen = 0
+    for m in _CITE.finditer(t):
+        if (m.group(1) == "(") != (m.group(3) == ")"):
+            continue
+        refs = _expand_refs(m.group(2))
+        if not refs or refs[0] == 0 or refs[-1] > 999:
+            continue
+        square = m.group(1) == "["
+        lone = len(refs) == 1
+        if not square:
+            before = t[max(0, m.start() - 40):m.start()]
+            if _NUM_BEFORE.search(before):
+                continue            # "50 days (23-62)", "7 (1-16)": a range or count
+            after = t[m.end():m.end() + 12]
+            if lone and re.match(r"\s+(?:or|patients?|cases?|of\s+\d)\b", after):
+                continue            # "did not receive IT chemotherapy (7) or ..."
+            if lone and refs[0] > max_seen + 25 and max_seen:
+                continue            # far beyond the references cited so far: a count
+        max_seen = max(max_seen, refs[-1])
+        out.append((m.start(), m.end(), "CITATION", (("refs", tuple(refs)),), ()))
+    return out
+
+
+def find_people(t: str):
+    out = []
+    for m in _AGE.finditer(t):
+        out.append((m.start(), m.end(), "AGE", (("age", int(m.group(1) or m.group(2))),), ()))
+    for m in _SEX.finditer(t):
+        sex = "female" if m.group(1).lower() in _FEMALE else "male"
+        out.append((m.start(), m.end(), "SEX", (("sex", sex),), ()))
+    return out
+
+
+def find_measurements(t: str):
+    out = []
+    for m in _OPENING.finditer(t):
+        unit = (m.group(2) or "cmH2O").lower()
+        if "hg" in unit:
+            continue
+        out.append((m.start(), m.end(), "MEASUREMENT",
+                    (("measure", "opening_pressure"), ("value", to_number(m.group(1))), ("unit", "cmH2O")), ()))
+    for m in _LYMPHS.finditer(t):
+        v = m.group(1) or m.group(2)
+        out.append((m.start(), m.end(), "MEASUREMENT",
+                    (("measure", "csf_lymphocytes"), ("value", to_number(v)), ("unit", "cells/uL")), ()))
+    return out
+
+
+def find_relative_days(t: str):
+    out = []
+    for m in _REL.finditer(t):
+        g = m.groups()
+        if g[0]:
+            off = word_number(g[0])
+        elif g[2]:
+            off = 1
+        elif g[3]:
+            off = int(g[3]) // 24
+        elif g[4]:
+            off = word_number(g[4])
+        elif g[6]:
+            off = int(g[6]) // 24
+        else:
+            off = 0
+        if off is None:
+            continue
+        out.append((m.start(), m.end(), "RELATIVE_DAY", (("offset", off),), ()))
+    return out
+
+
+FINDERS = (find_doses, find_days, find_grades, find_citations, find_people,
+           find_measurements, find_relative_days)

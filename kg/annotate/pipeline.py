@@ -1,0 +1,286 @@
+"""The spaCy pipeline: registered components over a blank English model.
+
+The paper text is normalized first (kg.structure), the Doc is made from the clean
+text, and each component adds candidates; ``icans_resolve_v1`` turns them into
+``Mention`` records with offsets into the original text.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from ..ontology import Ontology, load_ontology
+from ..structure import Layout, analyze
+from . import patterns
+from .lexicon import CATEGORY_LABEL, fuzzy_index, lexicon_entries, within_one_edit
+from .model import Mention
+from .outcomes import _CLAUSE_SPLIT, _CRS_CONTEXT, find_outcomes
+
+ANNOTATOR_VERSION = "icans-annotator/0.1.0"
+
+if not Doc.has_extension("layout"):
+    Doc.set_extension("layout", default=None)
+    Doc.set_extension("icans_candidates", default=None)
+    Doc.set_extension("mentions", default=None)
+
+_AUX_AFTER = frozenset("is was has had can could will would may might does did should must seems "
+                       "appears remains became becomes also not".split())
+_ROMAN_CONTEXT = re.compile(r"\b(?:grade|grades|stage|stages|type|phase|class|cycle|part|level|category|"
+                            r"ann arbor|clark|gr\.?)\s*$", re.I)
+_ROMAN_AFTER = re.compile(r"^\s*(?:ICANS|CRS|disease|lymphoma|neurotoxicity|toxicity)\b", re.I)
+_CONTEXT_NEAR = re.compile(r"\b(?:pulse|high[- ]dose|low[- ]dose|mg|IV|IT|PO|intravenous|intrathecal|oral)\b", re.I)
+
+
+def _add(doc: Doc, items) -> None:
+    if doc._.icans_candidates is None:
+        doc._.icans_candidates = []
+    doc._.icans_candidates.extend(items)
+
+
+@Language.factory("icans_sentences_v1")
+def make_sentences(nlp: Language, name: str):
+    """Sentence starts from the layout (headings, abbreviations, citations handled there)."""
+    def component(doc: Doc) -> Doc:
+        layout: Layout = doc._.layout
+        if layout is None:
+            return doc
+        for s in layout.sentences:
+            span = doc.char_span(s.start, s.end, alignment_mode="expand")
+            if span is not None and len(span):
+                span[0].is_sent_start = True
+        return doc
+    return component
+
+
+@Language.factory("icans_lexicon_v1")
+def make_lexicon(nlp: Language, name: str):
+    """Ontology terms: case-insensitive labels, case-sensitive abbreviations, near-misses."""
+    onto = load_ontology()
+    entries = lexicon_entries(onto)
+    lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+    orth = PhraseMatcher(nlp.vocab, attr="ORTH")
+    table: dict[str, tuple] = {}
+    for i, e in enumerate(entries):
+        key = f"L{i}"
+        table[key] = e
+        (orth if e.case_sensitive else lower).add(key, [nlp.make_doc(e.text)])
+    fuzzy = fuzzy_index(onto)
+    by_form = {e.text: e for e in entries if not e.case_sensitive}
+    fuzzy_cache: dict[str, object] = {}
+
+    def fuzzy_entry(word: str):
+        if word in fuzzy_cache:
+            return fuzzy_cache[word]
+        found = set()
+        for k in {word} | {word[:i] + word[i + 1:] for i in range(len(word))}:
+            for cand in fuzzy.get(k, ()):
+                if within_one_edit(word, cand):
+                    found.add(cand)
+        res = by_form[found.pop()] if len(found) == 1 else None
+        fuzzy_cache[word] = res
+        return res
+
+    def component(doc: Doc) -> Doc:
+        items = []
+        covered = []
+        for matcher in (lower, orth):
+            for match_id, s, e in matcher(doc):
+                ent = table[nlp.vocab.strings[match_id]]
+                a, b = doc[s].idx, doc[e - 1].idx + len(doc[e - 1])
+                items.append((a, b, ent.label, (), (("context_required", ent.context_required),), ent.term))
+                covered.append((a, b))
+        text = doc.text
+        for m in re.finditer(r"[A-Za-z]{8,}", text):
+            if any(a <= m.start() < b for a, b in covered):
+                continue
+            ent = fuzzy_entry(m.group().lower())
+            if ent is not None:
+                items.append((m.start(), m.end(), ent.label, (), (("fuzzy", True),), ent.term))
+        _add(doc, items)
+        return doc
+    return component
+
+
+@Language.factory("icans_patterns_v1")
+def make_patterns(nlp: Language, name: str):
+    """Doses, days, grades, citations, ages, sex, CSF values, relative days (regex families)."""
+    def component(doc: Doc) -> Doc:
+        items = []
+        for finder in patterns.FINDERS:
+            items.extend(c + ("",) for c in finder(doc.text))
+        _add(doc, items)
+        return doc
+    return component
+
+
+@Language.factory("icans_outcomes_v1")
+def make_outcomes(nlp: Language, name: str):
+    """Outcome mentions with negation, hypothetical and non-toxicity context."""
+    onto = load_ontology()
+
+    def component(doc: Doc) -> Doc:
+        layout: Layout = doc._.layout
+        sents = [(s.start, s.end) for s in layout.sentences if not s.is_heading] if layout else \
+            [(s.start_char, s.end_char) for s in doc.sents]
+        _add(doc, [c + ("",) for c in find_outcomes(doc.text, sents, onto)])
+        return doc
+    return component
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+@Language.factory("icans_resolve_v1")
+def make_resolve(nlp: Language, name: str):
+    """Disambiguate (IT pronoun, Roman IV, MP), resolve overlaps, infer grade syndromes."""
+    onto = load_ontology()
+    entity_labels = set(CATEGORY_LABEL.values())
+
+    def component(doc: Doc) -> Doc:
+        layout: Layout = doc._.layout
+        text = doc.text
+        cands = doc._.icans_candidates or []
+        if layout is not None:
+            skip = [(s.start, s.end) for s in layout.sections if s.kind == "references"]
+            cands = [c for c in cands if not any(a <= c[0] < b for a, b in skip)]
+        grades = [c for c in cands if c[2] == "GRADE"]
+        near = [(c[0], c[1]) for c in cands if c[2] in ("DOSE", "ROUTE")]
+        kept = []
+        for c in cands:
+            a, b, label, values, extra, term = c
+            surface = text[a:b]
+            if label in entity_labels:
+                ex = dict(extra)
+                if surface == "IT":
+                    nxt = re.match(r"\s*([A-Za-z]+)", text[b:b + 20])
+                    if nxt and nxt.group(1).lower() in _AUX_AFTER:
+                        continue
+                if re.fullmatch(r"[IVX]+", surface) and (_ROMAN_CONTEXT.search(text[max(0, a - 20):a])
+                                                         or _ROMAN_AFTER.match(text[b:b + 20])):
+                    continue
+                if any(_overlaps((a, b), (g[0], g[1])) for g in grades) and label == "ROUTE":
+                    continue
+                if ex.get("context_required"):
+                    window = text[max(0, a - 25):b + 25]
+                    if not (any(abs(x - b) < 25 or abs(a - y) < 25 for x, y in near if (x, y) != (a, b))
+                            or _CONTEXT_NEAR.search(window.replace(surface, " ", 1))):
+                        continue
+            kept.append(c)
+        # overlaps among ontology entities: the longest span wins
+        ents = sorted((c for c in kept if c[2] in entity_labels), key=lambda c: (-(c[1] - c[0]), c[0]))
+        chosen = []
+        for c in ents:
+            if not any(_overlaps(c, o) for o in chosen):
+                chosen.append(c)
+        others = [c for c in kept if c[2] not in entity_labels]
+        # pattern overlaps within one label: keep the longest
+        final_others = []
+        for c in sorted(others, key=lambda c: (c[2], -(c[1] - c[0]), c[0])):
+            if not any(o[2] == c[2] and _overlaps(c, o) for o in final_others):
+                final_others.append(c)
+        allc = sorted(chosen + final_others, key=lambda c: (c[0], c[1], c[2]))
+        syn_spans = [(c[0], c[1], onto.terms[c[5]].code) for c in chosen if c[2] == "SYNDROME"]
+        syn_spans += [(c[0], c[1], dict(c[3])["syndrome"]) for c in allc if c[2] == "GRADE" and dict(c[3])["syndrome"]]
+        mentions = []
+        for c in allc:
+            m = _to_mention(c, doc, layout, onto, syn_spans)
+            if m is not None:
+                mentions.append(m)
+        doc._.mentions = mentions
+        return doc
+    return component
+
+
+def _sentence_bounds(layout: Layout | None, pos: int, text: str) -> tuple[int, int]:
+    if layout is not None:
+        for s in layout.sentences:
+            if s.start <= pos < s.end:
+                return s.start, s.end
+    return 0, len(text)
+
+
+def _grade_syndrome(text: str, s0: int, pos: int, syn_spans) -> str:
+    before = text[s0:pos]
+    parts = _CLAUSE_SPLIT.split(before)
+    clause_start = pos - len(parts[-1]) if parts else s0
+    for lo in (clause_start, s0):
+        found = sorted((a, code) for a, b, code in syn_spans if lo <= a < pos and code in ("ICANS", "CRS"))
+        if found:
+            return found[0][1]
+    sent_text = text[s0:pos + 40]
+    return "CRS" if _CRS_CONTEXT.search(sent_text) and not re.search(r"neuro|ICE|encephalopath|mental", sent_text, re.I) else "ICANS"
+
+
+def _to_mention(c, doc: Doc, layout: Layout | None, onto: Ontology, syn_spans) -> Mention | None:
+    a, b, label, values, extra, term = c
+    text = doc.text
+    if label == "GRADE" and dict(values)["syndrome"] is None:
+        s0, _ = _sentence_bounds(layout, a, text)
+        values = (("syndrome", _grade_syndrome(text, s0, a, syn_spans)), ("grade", dict(values)["grade"]))
+    if term:
+        t = onto.terms[term]
+        if label in ("DRUG", "CELL_THERAPY", "DRUG_CLASS", "REGIMEN", "DIAGNOSIS", "PROCEDURE", "GRADING_SYSTEM"):
+            values = (("concept", t.label.lower() if label != "GRADING_SYSTEM" else t.label),)
+        elif label == "ROUTE":
+            values = (("route", t.code),)
+        elif label == "SYNDROME":
+            values = (("syndrome", t.code),)
+    if layout is not None:
+        oa, ob = layout.norm.span(a, b)
+    else:
+        oa, ob = a, b
+    extra = tuple(kv for kv in extra if kv[0] not in ("context_required",))
+    return Mention(label, oa, ob, "", values, a, b, term, extra)
+
+
+@lru_cache(maxsize=1)
+def get_nlp() -> Language:
+    """The annotation pipeline (built once per process)."""
+    nlp = spacy.blank("en")
+    for name in ("icans_sentences_v1", "icans_lexicon_v1", "icans_patterns_v1",
+                 "icans_outcomes_v1", "icans_resolve_v1"):
+        nlp.add_pipe(name)
+    return nlp
+
+
+@dataclass(frozen=True)
+class AnnotatedPaper:
+    """A paper's layout and mentions (offsets into the original text)."""
+
+    paper_id: str
+    text: str
+    layout: Layout
+    mentions: tuple[Mention, ...]
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def to_json(self, labels: set[str] | None = None) -> dict:
+        return {"paper": self.paper_id, "text_sha256": self.sha256,
+                "mentions": [m.to_json() for m in self.mentions if labels is None or m.label in labels]}
+
+
+def annotate_text(text: str, paper_id: str = "") -> AnnotatedPaper:
+    """Annotate one paper's original text.
+
+    Example: ``annotate_text("IT methotrexate 12 mg on day 9").mentions``
+    """
+    layout = analyze(text)
+    nlp = get_nlp()
+    doc = nlp.make_doc(layout.text)
+    doc._.layout = layout
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    mentions = tuple(
+        Mention(m.label, m.start, m.end, text[m.start:m.end], m.values, m.nstart, m.nend, m.term, m.extra)
+        for m in doc._.mentions)
+    return AnnotatedPaper(paper_id, text, layout, mentions)
