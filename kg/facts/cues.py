@@ -1,0 +1,70 @@
+"""Context cues over normalized text: refractory statements, non-administrations, counts."""
+from __future__ import annotations
+
+import re
+
+from ..annotate.patterns import NUMBER_WORDS
+
+_NUMW = r"(?:\d+|" + "|".join(sorted((w for w in NUMBER_WORDS if w not in ("a", "an", "single", "zero")),
+                                     key=len, reverse=True)) + r")"
+_PEOPLE = r"(?:patients?|children|child|adults?|cases?|subjects?|individuals?|recipients?|pts)"
+
+REFRACTORY = re.compile(
+    r"\b(?:steroids?|corticosteroids?|glucocorticoids?|dexamethasone|methylprednisolone)(?:\s*/\s*[\w-]+)*[- ]?(?:refractory|resistant)\b"
+    r"|\brefractory\s+(?:to\s+)?(?:high[- ]dose\s+)?(?:systemic\s+)?(?:steroids?|corticosteroids?|glucocorticoids?|dexamethasone|methylprednisolone)\b"
+    r"|\b(?:after|despite)\s+(?:failing|failure\s+of)\s+(?:\w+\s+){0,2}(?:steroids?|corticosteroids?)"
+    r"|\b(?:persist\w*|progress\w*|worsen\w*|recurr\w*)\s+(?:\w+\s+){0,4}?(?:despite|after)\s+(?:\w+\s+){0,6}?"
+    r"(?:steroids?|corticosteroids?|glucocorticoids?|dexamethasone|methylprednisolone)"
+    r"|\bdespite\s+(?:\w+\s+){0,3}(?:steroids?|corticosteroids?|glucocorticoids?|dexamethasone|methylprednisolone)"
+    r"|\b(?:given|due\s+to|for|with)\s+(?:concerns?\s+for\s+)?(?:steroid[- ])?refractory\s+(?:ICANS|neurotoxicity)"
+    r"|\brefractory\s+(?:ICANS|neurotoxicity)\b", re.I)
+
+# a drug mention preceded/followed by these is not a new administration
+_NOT_GIVEN_BEFORE = re.compile(
+    r"(?:\bdespite|\bfailing|\bfailed|\bfailure\s+of|\brefractory\s+to|\bresistant\s+to|\btapered\s+(?:on|off)?|"
+    r"\btaper(?:ing)?\s+(?:of|on)|\bweaned\s+(?:off|from)?|\bdiscontinu\w+|\bstopp\w+|\bwithout|\bprior|\bprevious\w*|"
+    r"\bafter\s+(?:at\s+least\s+)?(?:\d+|\w+)\s+(?:hours|days|doses|weeks)\s+of|\b(?:\d+|\w+)\s+(?:hours|days|doses|weeks)\s+of|"
+    r"\bfrom)\s+(?:[\w-]+\s*(?:/|,|and|or)\s*)*(?:(?:high|low|pulse|systemic|intravenous|IV|oral)[- ](?:dose\s+)?)*$", re.I)
+_NOT_GIVEN_AFTER = re.compile(
+    r"^(?:\s*/\s*[\w-]+)*(?:[- ]?(?:refractory|resistant|dependent)\b"
+    r"|\s+(?:was|were|had\s+been|has\s+been)\s+(?:then\s+)?(?:tapered|stopped|discontinued|held|weaned|changed|switched|"
+    r"withdrawn|continued|maintained|replaced))", re.I)
+PREPOSED_EARLIER = re.compile(r"^\s*(?:following|after|before|prior\s+to)\b[^,]*$", re.I)
+REPEAT_DAY = re.compile(r"\b(?:repeated|again|re-?dosed|second\s+dose|and)\s+(?:on\s+)?$", re.I)
+LYMPHODEPLETION = re.compile(r"\blymphodeplet\w*|\bconditioning\b|\bbridging\b", re.I)
+COMPARISON = re.compile(r"\b(?:consistent\s+with|in\s+line\s+with|similar\s+to|in\s+agreement\s+with|"
+                        r"as\s+(?:previously\s+)?(?:reported|described|shown|suggested)|supported\s+by|"
+                        r"in\s+contrast\s+to|unlike)\b", re.I)
+STUDY_CUE = re.compile(r"\b(?:series|study|studies|report|reports|analysis|analy[sz]ed|experience|cohort|trial|"
+                       r"review|reviewed|registry|investigators|et\s+al)\b", re.I)
+OWN_CUE = re.compile(r"^\s*(?:our|we|in\s+our|here|this\s+(?:case|patient|report))\b", re.I)
+CLAUSE_BREAK = re.compile(r";|,\s*(?:while|whereas|but|however|although)\b|\s(?:while|whereas)\s")
+
+COUNT_OF = re.compile(rf"\b(?P<n>{_NUMW})\s+(?:{_PEOPLE}\s+)?(?:out\s+)?of\s+(?:the\s+)?(?:total\s+of\s+)?(?P<m>{_NUMW})\b", re.I)
+COUNT_GROUP = re.compile(
+    rf"\b(?P<n>{_NUMW})\s*(?:\(\s*\d+(?:\.\d+)?\s*%\s*\)\s*)?(?:[\w-]+\s+){{0,3}}?{_PEOPLE}\b"
+    rf"|\b(?:series|analysis|cohort|total|group|study)\s+of\s+(?P<s>{_NUMW})\b"
+    rf"|\(\s*n\s*=\s*(?P<eq>\d+)\s*\)", re.I)
+SUBSET = re.compile(rf"\bout\s+of\s+(?:the\s+)?(?:total\s+of\s+)?{_NUMW}\s+{_PEOPLE}[^,;]*,\s*(?P<n>{_NUMW})\s+(?:were|had|received|was)\b", re.I)
+ALL_OF = re.compile(rf"\b(?:all\s+(?:(?P<n>{_NUMW})\b|these\b|of\s+them\b|{_PEOPLE}\b)?|both\b|each\s+of\s+them\b)", re.I)
+VAGUE = re.compile(r"\b(?:most|majority|many|some|several|few)\b", re.I)
+
+
+def number(s: str) -> int | None:
+    s = s.lower()
+    return int(s) if s.isdigit() else NUMBER_WORDS.get(s)
+
+
+def not_given(text: str, clause_start: int, start: int, end: int, sent_end: int) -> bool:
+    """Whether the drug mention at [start, end) refers to a drug not (newly) given here."""
+    before = text[max(clause_start, start - 60):start]
+    after = text[end:min(sent_end, end + 60)]
+    return bool(_NOT_GIVEN_BEFORE.search(before) or _NOT_GIVEN_AFTER.match(after))
+
+
+def refractory_span(text: str, start: int, end: int) -> bool:
+    """Whether a position lies inside a refractory phrase ('steroid-refractory', 'despite steroids')."""
+    for m in REFRACTORY.finditer(text, max(0, start - 80), min(len(text), end + 40)):
+        if m.start() <= start and end <= m.end():
+            return True
+    return False
