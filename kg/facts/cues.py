@@ -23,7 +23,7 @@ REFRACTORY = re.compile(
 _NOT_GIVEN_BEFORE = re.compile(
     r"(?:\bdespite|\bfailing|\bfailed|\bfailure\s+of|\brefractory\s+to|\bresistant\s+to|\btapered\s+(?:on|off)?|"
     r"\btaper(?:ing)?\s+(?:of|on)|\bweaned\s+(?:off|from)?|\bdiscontinu\w+|\bstopp\w+|\bwithout|\bprior|\bprevious\w*|"
-    r"\bafter\s+(?:at\s+least\s+)?(?:\d+|\w+)\s+(?:hours|days|doses|weeks)\s+of|\b(?:\d+|\w+)\s+(?:hours|days|doses|weeks)\s+of|"
+    r"\bafter\s+(?:at\s+least\s+)?(?:\d+|\w+)\s+(?:hours|days|doses|weeks)\s+of|\b(?:\d+|\w+)\s+(?:hours|days|weeks)\s+of|"
     r"\bfrom)\s+(?:[\w-]+\s*(?:/|,|and|or)\s*)*(?:(?:high|low|pulse|systemic|intravenous|IV|oral)[- ](?:dose\s+)?)*$", re.I)
 _NOT_GIVEN_AFTER = re.compile(
     r"^(?:\s*/\s*[\w-]+)*(?:[- ]?(?:refractory|resistant|dependent)\b"

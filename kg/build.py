@@ -1,0 +1,90 @@
+"""`kg build`: corpus -> mentions -> facts -> RDF -> store + HTML, switched in atomically."""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .annotate import annotate_text
+from .annotate.pipeline import ANNOTATOR_VERSION
+from .corpus import load_corpus
+from .errors import BuildError, KgError
+from .facts import extract_facts
+from .html import write_site
+from .ontology import load_ontology, ontology_dir
+from .outdir import MARKER, build_lock, recover, staging_dir, switch_in
+from .projection import project, to_graphml, to_json
+from .rdf import ONTOLOGY_GRAPH, paper_quads, to_nquads
+from .store import STORE_DIR, create_store
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    out: Path
+    papers: int
+    mentions: int
+    quads: int
+    facts: dict
+
+
+def build(corpus: Path, out: Path, progress: Callable[[str], None] | None = None) -> BuildReport:
+    """Build the graph of every paper in ``corpus`` into ``out``; the old outputs stay until it succeeds."""
+    corpus, out = Path(corpus), Path(out)
+    papers = load_corpus(corpus)
+    if not papers:
+        raise BuildError(f"{corpus}: no papers; add one with `kg add PATH --corpus {corpus}`")
+    onto = load_ontology()
+    recover(out)
+    with build_lock(out):
+        staged = staging_dir(out)
+        try:
+            report = _build_into(staged, papers, onto, progress)
+            switch_in(staged, out)
+        except KgError:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
+        except Exception as e:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise BuildError(f"build failed ({type(e).__name__}: {e}); the previous outputs in {out} are untouched") from e
+    return BuildReport(out, report["papers"], report["mentions"], report["quads"], report["facts"])
+
+
+def _build_into(staged: Path, papers, onto, progress) -> dict:
+    (staged / "rdf").mkdir()
+    (staged / "mentions").mkdir()
+    nq_files, all_facts = [], []
+    n_mentions = n_quads = 0
+    counts = {"subjects": 0, "administrations": 0, "findings": 0, "grades": 0, "outcomes": 0, "csf": 0, "citations": 0}
+    for i, paper in enumerate(papers, 1):
+        if progress:
+            progress(f"[{i}/{len(papers)}] {paper.id}")
+        ann = annotate_text(paper.text, paper.id)
+        n_mentions += len(ann.mentions)
+        (staged / "mentions" / f"{paper.id}.json").write_text(
+            json.dumps(ann.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        facts = extract_facts(ann, paper.meta | {"text_sha256": paper.sha256}, onto)
+        for k in counts:
+            counts[k] += len(getattr(facts, k))
+        all_facts.append(facts)
+        quads = paper_quads(facts, onto, ANNOTATOR_VERSION)
+        n_quads += len(quads)
+        path = staged / "rdf" / f"{paper.id}.nq"
+        path.write_bytes(to_nquads(quads))
+        nq_files.append(path)
+    if progress:
+        progress("loading the store")
+    odir = ontology_dir()
+    create_store(staged / STORE_DIR, nq_files, [odir / "icans.ttl", odir / "schema.ttl"], ONTOLOGY_GRAPH)
+    if progress:
+        progress("writing HTML and exports")
+    g = project(all_facts, onto)
+    (staged / "graph.graphml").write_bytes(to_graphml(g))
+    (staged / "graph.json").write_bytes(to_json(g))
+    write_site(g, [p.id for p in papers], staged / "html")
+    report = {"papers": len(papers), "mentions": n_mentions, "quads": n_quads, "facts": counts,
+              "annotator": ANNOTATOR_VERSION, "ontology": onto.digest,
+              "inputs": {p.id: p.sha256 for p in papers}}
+    (staged / MARKER).write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return report

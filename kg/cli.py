@@ -1,0 +1,123 @@
+"""The `kg` command line: parse arguments, call one library function, print."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import corpus as corpus_mod
+from .errors import KgError
+from .query import FORMATS, format_result, load_query, run_query
+
+DEFAULT_CORPUS = Path("corpus")
+DEFAULT_OUT = Path("outputs")
+
+
+def _fail(e: KgError):
+    raise click.ClickException(str(e))
+
+
+@click.group()
+@click.version_option(package_name="icans-kg")
+def cli():
+    """icans-kg: a literature knowledge graph of ICANS treatments."""
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--id", "paper_id", help="Paper id (default: a slug of the file name).")
+@click.option("--corpus", type=click.Path(path_type=Path), default=DEFAULT_CORPUS, show_default=True)
+@click.option("--title", default="", help="Title metadata.")
+@click.option("--year", type=int, default=None, help="Publication year.")
+@click.option("--doi", default="", help="DOI metadata.")
+@click.option("--pmid", default="", help="PMID metadata.")
+@click.option("--replace", is_flag=True, help="Overwrite a paper with the same id.")
+def add(path, paper_id, corpus, title, year, doi, pmid, replace):
+    """Add a plain-text paper to the corpus.
+
+    Example: kg add case-report.txt --id smith-2024 --pmid 12345678
+    """
+    try:
+        paper = corpus_mod.add_paper(corpus, path, paper_id,
+                                     {"title": title, "year": year, "doi": doi, "pmid": pmid}, replace)
+    except KgError as e:
+        _fail(e)
+    click.echo(f"added {paper.id} ({len(paper.text)} characters) to {corpus}")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="json", show_default=True)
+def annotate(path, fmt):
+    """Print the mentions found in a paper (see the mention contract).
+
+    Example: kg annotate corpus/papers/pmid35896259/paper.txt --format table
+    """
+    from .annotate import annotate_text
+    try:
+        text = corpus_mod.read_text_file(path)
+    except KgError as e:
+        _fail(e)
+    pid = path.parent.name if path.name == "paper.txt" else corpus_mod.slug_id(path)
+    ann = annotate_text(text, pid)
+    if fmt == "json":
+        click.echo(json.dumps(ann.to_json(), indent=1, ensure_ascii=False))
+        return
+    for m in ann.mentions:
+        vals = ", ".join(f"{k}={'/'.join(map(str, v)) if isinstance(v, tuple) else v}" for k, v in m.values)
+        click.echo(f"{m.start:>6} {m.end:>6}  {m.label:<14} {m.text.replace(chr(10), ' ')!r:<40} {vals}")
+
+
+@cli.command()
+@click.option("--corpus", type=click.Path(path_type=Path), default=DEFAULT_CORPUS, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+def build(corpus, out):
+    """Annotate every paper, extract facts, write RDF, the store and the HTML graph.
+
+    Example: kg build --corpus corpus --out outputs
+    """
+    from .build import build as run_build
+    progress = (lambda msg: click.echo(msg, err=True)) if sys.stderr.isatty() else None
+    try:
+        r = run_build(corpus, out, progress)
+    except KgError as e:
+        _fail(e)
+    facts = ", ".join(f"{v} {k}" for k, v in r.facts.items())
+    click.echo(f"built {r.papers} paper{'s' if r.papers != 1 else ''}: {r.mentions} mentions, {facts}, "
+               f"{r.quads} quads -> {out}")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="table", show_default=True)
+def query(name, out, fmt):
+    """Run a competency question by name, or any .rq file, over the built graph.
+
+    Example: kg query refractory_responders --format csv
+    """
+    try:
+        click.echo(format_result(run_query(out, load_query(name)), fmt), nl=False)
+    except KgError as e:
+        _fail(e)
+
+
+@cli.command()
+@click.argument("fact_iri")
+@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="table", show_default=True)
+def explain(fact_iri, out, fmt):
+    """Show the evidence (sentence and offsets) of one fact.
+
+    Example: kg explain https://w3id.org/icans-kg/id/paper/pmid35896259/finding/case-1-t2
+    """
+    try:
+        click.echo(format_result(run_query(out, load_query("evidence"), {"fact": fact_iri}), fmt), nl=False)
+    except KgError as e:
+        _fail(e)
+
+
+def main():
+    cli(prog_name="kg")

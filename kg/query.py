@@ -1,0 +1,106 @@
+"""Competency questions and any SPARQL over the built store, with result formats."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, QuerySolutions, Variable
+
+from .errors import QueryError
+from .ontology import ontology_dir
+from .store import open_store
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Result:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def queries_dir() -> Path:
+    return ontology_dir() / "queries"
+
+
+def query_names() -> list[str]:
+    return sorted(p.stem for p in queries_dir().glob("*.rq"))
+
+
+def load_query(name_or_path: str) -> str:
+    """The SPARQL text of a competency question name or of a .rq file."""
+    p = Path(name_or_path)
+    if name_or_path.endswith(".rq") or p.exists():
+        if not p.exists():
+            raise QueryError(f"{p}: no such query file")
+        return p.read_text(encoding="utf-8")
+    if not NAME_RE.match(name_or_path):
+        raise QueryError(f"unknown query {name_or_path!r}; known: {', '.join(query_names())}")
+    path = queries_dir() / f"{name_or_path}.rq"
+    if not path.exists():
+        raise QueryError(f"unknown query {name_or_path!r}; known: {', '.join(query_names())}")
+    return path.read_text(encoding="utf-8")
+
+
+def _cell(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        return term.value
+    if isinstance(term, NamedNode):
+        return term.value
+    return str(term)
+
+
+def run_query(out: Path, sparql: str, bindings: dict[str, str] | None = None) -> Result:
+    """Run a SELECT over the store under ``out``; ``bindings`` substitute IRIs safely."""
+    store = open_store(out)
+    subs = {Variable(k): NamedNode(v) for k, v in (bindings or {}).items()}
+    try:
+        res = store.query(sparql, use_default_graph_as_union=True, substitutions=subs or None)
+    except SyntaxError as e:
+        raise QueryError(f"invalid SPARQL: {e}") from None
+    except ValueError as e:
+        raise QueryError(f"cannot bind: {e}") from None
+    if not isinstance(res, QuerySolutions):
+        raise QueryError("only SELECT queries can be printed as a table; use the endpoint for CONSTRUCT/ASK")
+    cols = tuple(v.value for v in res.variables)
+    rows = tuple(tuple(_cell(sol[c]) for c in cols) for sol in res)
+    return Result(cols, rows)
+
+
+def _csv(r: Result) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(r.columns)
+    w.writerows(r.rows)
+    return buf.getvalue()
+
+
+def _json(r: Result) -> str:
+    return json.dumps([dict(zip(r.columns, row)) for row in r.rows], indent=2, ensure_ascii=False) + "\n"
+
+
+def _table(r: Result) -> str:
+    widths = [max([len(c)] + [len(row[i]) for row in r.rows]) for i, c in enumerate(r.columns)]
+    widths = [min(w, 60) for w in widths]
+
+    def line(vals):
+        return "  ".join((v if len(v) <= 60 else v[:57] + "...").ljust(w) for v, w in zip(vals, widths)).rstrip()
+    out = [line(r.columns), line(["-" * w for w in widths])] + [line(row) for row in r.rows]
+    out.append(f"({len(r.rows)} row{'s' if len(r.rows) != 1 else ''})")
+    return "\n".join(out) + "\n"
+
+
+FORMATS = {"table": _table, "csv": _csv, "json": _json}
+
+
+def format_result(r: Result, fmt: str) -> str:
+    try:
+        return FORMATS[fmt](r)
+    except KeyError:
+        raise QueryError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}") from None
