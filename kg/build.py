@@ -18,6 +18,7 @@ from .outdir import MARKER, build_lock, recover, staging_dir, switch_in
 from .projection import project, to_graphml, to_json
 from .rdf import ONTOLOGY_GRAPH, paper_quads, to_nquads
 from .store import STORE_DIR, create_store
+from .validate import validate_nquads
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,13 @@ def _build_into(staged: Path, papers, onto, progress) -> dict:
         all_facts.append(facts)
         quads = paper_quads(facts, onto, ANNOTATOR_VERSION)
         n_quads += len(quads)
+        data = to_nquads(quads)
+        report = validate_nquads(data)
+        if not report.conforms:
+            raise BuildError(f"{paper.id}: the extracted graph violates ontology/shapes.ttl "
+                             f"({report.violations} violation(s)); run `kg validate` for the report\n{report.text[:1500]}")
         path = staged / "rdf" / f"{paper.id}.nq"
-        path.write_bytes(to_nquads(quads))
+        path.write_bytes(data)
         nq_files.append(path)
     if progress:
         progress("loading the store")

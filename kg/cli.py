@@ -119,5 +119,25 @@ def explain(fact_iri, out, fmt):
         _fail(e)
 
 
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+def validate(out):
+    """Check the built graph against the SHACL shapes (ontology/shapes.ttl).
+
+    Example: kg validate --out outputs
+    """
+    from .validate import validate_outputs
+    try:
+        reports = validate_outputs(out)
+    except KgError as e:
+        _fail(e)
+    bad = {k: r for k, r in reports.items() if not r.conforms}
+    for pid, r in bad.items():
+        click.echo(f"{pid}: {r.violations} violation(s)\n{r.text}")
+    if bad:
+        raise click.ClickException(f"{len(bad)} of {len(reports)} paper graph(s) do not conform to the shapes")
+    click.echo(f"{len(reports)} paper graph(s) conform to ontology/shapes.ttl")
+
+
 def main():
     cli(prog_name="kg")
