@@ -150,7 +150,9 @@ def _soft_breaks(text: str) -> list[int]:
             pending.append(nl_before)
             last = prev_body[1].rstrip()
             first = raw.lstrip()
-            if len(pending) == 1:
+            if inline_label(first) is not None and classify_heading(first.split(":")[0]) is not None:
+                pass                      # "Methods: ..." on its own line starts a paragraph
+            elif len(pending) == 1:
                 soft.extend(pending)
             elif last and last[-1] not in ".!?:" and first[:1].islower():
                 soft.extend(pending)  # a PDF page/column break inside a sentence

@@ -50,7 +50,10 @@ def lexicon_entries(onto: Ontology) -> tuple[LexEntry, ...]:
             continue
         if label == "DRUG_CLASS" and term.category == "therapy_class":
             continue  # the generic "CAR T-cell therapy" is not a mention
+        components = [onto.terms[c].label.lower() for c in term.components]
         for lab in term.labels:
+            if any(c in lab.lower() for c in components):
+                continue  # "methotrexate and hydrocortisone" is two drug mentions, not a name
             for form in label_variants(lab):
                 key = (form.lower(), term.id, False)
                 out.setdefault(key, LexEntry(form.lower(), term.id, label, False,

@@ -12,7 +12,7 @@ from ..ontology import Ontology
 
 # Phrases that state no benefit: matched before the single triggers they contain.
 _NEGATED = re.compile(
-    r"\b(?:did\s+not|didn't|failed\s+to|does\s+not|was\s+not\s+able\s+to)\s+(?:respond|improve)\b"
+    r"\b(?:did\s+not|didn't|failed\s+to|does\s+not|was\s+not\s+able\s+to)\s+(?:respond|improve|benefit|help)\b"
     r"|\b(?:without|no|lack\s+of|absence\s+of)\s+(?:(?:any|further|significant|clinical|neurological|neurologic|meaningful|apparent|obvious)\s+)*"
     r"(?:improvement|benefit|benefits|response|resolution)\b"
     r"|\bbrought\s+no\s+(?:\w+\s+)?benefit\b|\bunresponsive\b|\bnot\s+respond(?:ed|ing)?\b"
@@ -42,6 +42,8 @@ _NON_TOXICITY = re.compile(
     r"lymphoma|leukemia|leukaemia|myeloma|MRD|PET|CR|PR|best|immune|inflammatory|cytokine|antibody|antigen|"
     r"host|count|counts|hematologic|haematologic|neutrophil|platelet|marrow|blood|renal|kidney|liver|hepatic|"
     r"cardiac|pulmonary|respiratory|hypoxia|oxygenation|risk|survival|remission)\s+(?:\w+\s+)?$", re.I)
+_METRIC_BEFORE = re.compile(r"\b(?:time|times|rate|rates|duration|criteria|definition|assessment|evaluation|"
+                            r"likelihood|probability|predictors?)\s+(?:of\s+|to\s+|for\s+)(?:\w+\s+)?$", re.I)
 _SURVIVAL_AFTER = re.compile(r"^\s*(?:overall\s+|progression[- ]free\s+)?(?:survival|outcomes?|rates?)\b", re.I)
 _IMAGING = re.compile(r"\b(?:MRI|CT|PET|imaging|scan|radiolog\w*|enhancement|lesions?|hyperintensit\w*|areas\s+involved)\b")
 _CRS_CONTEXT = re.compile(r"\b(?:CRS|cytokine release|fever|fevers|febrile|hypotension|hypoxia|vasopressors?)\b", re.I)
@@ -86,7 +88,8 @@ def find_outcomes(text: str, sentences: list[tuple[int, int]], onto: Ontology):
             if any(x < cb and ca < y for x, y in taken):
                 continue
             before = _clause_before(text, s0, ca)
-            if _HYPOTHETICAL.search(before) or _NON_TOXICITY.search(text[max(s0, a - 40):ca]):
+            if _HYPOTHETICAL.search(before) or _NON_TOXICITY.search(text[max(s0, a - 40):ca]) \
+                    or _METRIC_BEFORE.search(text[max(s0, a - 40):ca]):
                 continue
             after = text[cb:s1]
             if _DEFINITION_AFTER.match(after) or _SURVIVAL_AFTER.match(after):

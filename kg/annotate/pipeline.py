@@ -134,6 +134,11 @@ def make_outcomes(nlp: Language, name: str):
     return component
 
 
+# labels that compete for the same words; others (ROUTE inside "triple intrathecal therapy") coexist
+_FAMILY = {"DRUG": "agent", "CELL_THERAPY": "agent", "DRUG_CLASS": "agent", "REGIMEN": "agent",
+           "DIAGNOSIS": "agent", "PROCEDURE": "agent", "SYNDROME": "agent", "GRADING_SYSTEM": "agent"}
+
+
 def _overlaps(a, b) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
@@ -174,11 +179,12 @@ def make_resolve(nlp: Language, name: str):
                             or _CONTEXT_NEAR.search(window.replace(surface, " ", 1))):
                         continue
             kept.append(c)
-        # overlaps among ontology entities: the longest span wins
+        # overlaps among ontology entities of one family: the longest span wins
         ents = sorted((c for c in kept if c[2] in entity_labels), key=lambda c: (-(c[1] - c[0]), c[0]))
         chosen = []
         for c in ents:
-            if not any(_overlaps(c, o) for o in chosen):
+            fam = _FAMILY.get(c[2], c[2])
+            if not any(_overlaps(c, o) and _FAMILY.get(o[2], o[2]) == fam for o in chosen):
                 chosen.append(c)
         others = [c for c in kept if c[2] not in entity_labels]
         # pattern overlaps within one label: keep the longest

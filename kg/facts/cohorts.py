@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..ontology import Ontology
-from .cues import (ALL_OF, COUNT_GROUP, COUNT_OF, REFRACTORY, SUBSET, VAGUE, not_given, number,
+from .cues import (ALL_OF, COUNT_GROUP, COUNT_OF, REFRACTORY, RESPONDER_COUNT, SUBSET, VAGUE, not_given, number,
                    refractory_span)
 from .givens import givens_in
 from .model import Administration, Finding, GradeAssessment, Subject
@@ -76,6 +76,10 @@ def _counts(view: PaperView, pieces, outcome_piece) -> tuple[int | None, int | N
                 treated = number(g.group("n") or g.group("s") or g.group("eq"))
                 treated_pos = g.start()
                 break
+    if responders is None:
+        m = RESPONDER_COUNT.search(text, oa, ob)
+        if m and m.start() != treated_pos and not ALL_OF.match(text, max(oa, m.start() - 4), m.start()):
+            responders = number(m.group("n"))
     if responders is None:
         m = ALL_OF.search(text, oa, ob)
         if m and not VAGUE.search(text, oa, ob):

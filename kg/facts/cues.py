@@ -47,6 +47,9 @@ COUNT_GROUP = re.compile(
     rf"|\(\s*n\s*=\s*(?P<eq>\d+)\s*\)", re.I)
 SUBSET = re.compile(rf"\bout\s+of\s+(?:the\s+)?(?:total\s+of\s+)?{_NUMW}\s+{_PEOPLE}[^,;]*,\s*(?P<n>{_NUMW})\s+(?:were|had|received|was)\b", re.I)
 ALL_OF = re.compile(rf"\b(?:all\s+(?:(?P<n>{_NUMW})\b|these\b|of\s+them\b|{_PEOPLE}\b)?|both\b|each\s+of\s+them\b)", re.I)
+RESPONDER_COUNT = re.compile(
+    rf"\b(?P<n>{_NUMW})\s*(?:\(\s*\d+(?:\.\d+)?\s*%\s*\)\s*)?(?:{_PEOPLE}\s+)?(?:\w+\s+){{0,2}}?"
+    r"(?:improved|responded|recovered|resolved|benefited|benefitted|achieved|had\s+(?:a\s+)?(?:response|improvement|resolution))\b", re.I)
 VAGUE = re.compile(r"\b(?:most|majority|many|some|several|few)\b", re.I)
 
 

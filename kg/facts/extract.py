@@ -35,7 +35,7 @@ def _dedupe_admins(admins: list[Administration]) -> list[Administration]:
 def extract_facts(ann: AnnotatedPaper, meta: dict | None = None, onto: Ontology | None = None) -> PaperFacts:
     """All facts of one annotated paper."""
     onto = onto or load_ontology()
-    view = PaperView(ann)
+    view = PaperView(ann, onto)
     scopes = assign_scopes(view)
     secs = view.layout.sections
     front = [(s, s.start, s.end) for s in view.sentences if secs[s.section].kind in ("title", "front", "abstract")] + \

@@ -22,6 +22,12 @@ _COORD = re.compile(r"(?:[\s,;()/+.]|\band\b|\bplus\b|\bwith\b|\bor\b|\bof\b|\bc
 
 
 @dataclass(frozen=True)
+class _Span:
+    nstart: int
+    nend: int
+
+
+@dataclass(frozen=True)
 class Given:
     agent: str                  # ontology term id
     label: str                  # DRUG | CELL_THERAPY
@@ -47,6 +53,22 @@ def _drug_mentions(view: PaperView, lo: int, hi: int):
     return merged
 
 
+def _regimens(view: PaperView, lo: int, hi: int, drugs: list[Given]):
+    """Named regimens ("triple intrathecal therapy"): their route, and their drugs when none are named."""
+    onto = view.onto
+    routes, extra = [], []
+    named = {g.agent for g in drugs}
+    for m in view.mentions_in(lo, hi, "REGIMEN"):
+        term = onto.terms[m.term]
+        route = onto.terms[term.default_route].code if term.default_route else None
+        inner = view.mentions_in(m.nstart, m.nend, "ROUTE")
+        if route and not inner:
+            routes.append((m.nstart, m.nend, route))
+        if not named & set(term.components):
+            extra.extend(Given(c, "DRUG", m.nstart, m.nend, route=route, anchor=m.nstart) for c in term.components)
+    return routes, extra
+
+
 def givens_in(view: PaperView, sent: Sentence, lo: int | None = None, hi: int | None = None,
               with_days: bool = True, current_day: int | None = None) -> list[Given]:
     """Administration candidates in ``sent`` (restricted to [lo, hi) if given)."""
@@ -60,6 +82,9 @@ def givens_in(view: PaperView, sent: Sentence, lo: int | None = None, hi: int | 
             continue
         lympho = bool(LYMPHODEPLETION.search(text, max(sent.start, m.nstart - 60), m.nstart))
         drugs.append(Given(m.term, m.label, m.nstart, mend, anchor=m.nstart, lymphodepletion=lympho))
+    regimen_routes, regimen_drugs = _regimens(view, lo, hi, drugs)
+    drugs.extend(regimen_drugs)
+    drugs.sort(key=lambda g: g.start)
     if not drugs:
         return []
     # doses: "12 mg methotrexate", "methotrexate 12 mg", "50 mg of hydrocortisone", escalations
@@ -85,10 +110,10 @@ def givens_in(view: PaperView, sent: Sentence, lo: int | None = None, hi: int | 
             extra.append(replace(g, dose_value=value, dose_unit=unit, anchor=d.nstart, escalation=True, route=None))
     givens = drugs + extra
     # routes
-    routes = view.mentions_in(lo, hi, "ROUTE")
+    routes = [(r.nstart, r.nend, r.value("route")) for r in view.mentions_in(lo, hi, "ROUTE")] + regimen_routes
     doses = view.mentions_in(lo, hi, "DOSE")
-    for r in routes:
-        code = r.value("route")
+    for r_start, r_end, code in sorted(routes):
+        r = _Span(r_start, r_end)
         # "100 mg SC": a route right after a dose binds to that dose's drug only
         d = next((d for d in doses if 0 <= r.nstart - d.nend <= 2), None)
         if d is not None:

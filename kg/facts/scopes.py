@@ -18,7 +18,7 @@ from .view import PaperView
 _OWN_SERIES = re.compile(
     r"\bwe\s+(?:retrospectively\s+|prospectively\s+)?(?:reviewed|analy[sz]ed|studied|included|enrolled|identified|"
     r"evaluated|treated|report|describe|present)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:\d+|two|three|four|five|six|seven|"
-    r"eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty)\s+(?:[\w-]+\s+){0,2}?patients\b", re.I)
+    r"eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty)\s+(?:[\w-]+\s+){0,2}?(?:patients|adults|children|recipients|cases)\b", re.I)
 _SINGLE_PATIENT = re.compile(r"\b(?:a|an)\s+\d{1,3}[- ]year[- ]old\b", re.I)
 _NO_FACTS = ("title", "references", "backmatter")
 

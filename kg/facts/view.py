@@ -11,7 +11,9 @@ from .model import Evidence
 
 
 class PaperView:
-    def __init__(self, ann: AnnotatedPaper):
+    def __init__(self, ann: AnnotatedPaper, onto=None):
+        from ..ontology import load_ontology
+        self.onto = onto or load_ontology()
         self.ann = ann
         self.layout = ann.layout
         self.text = ann.layout.text
