@@ -44,7 +44,7 @@ _ABBREV = frozenset("""al e.g i.e eg ie vs dr drs fig figs approx ca no nos mr m
 refs resp cf viz etc inc ltd co dept univ vol pp ed eds mo yr wk pt pts
 sr jan feb mar apr jun jul aug sep sept oct nov dec mg kg""".split())
 _BOUNDARY = re.compile(r"([.!?])([\"')\]]*)(\s+)(?=[\"'(\[]?[A-Z0-9])")
-_LEAD_CITATION = re.compile(r"^\s*[(\[]\d{1,3}(?:\s*[-,–]\s*\d{1,3})*[)\]]\.?(?=\s|$)")
+_LEAD_CITATION = re.compile(r"\s*[(\[]\d{1,3}(?:\s*[-,–]\s*\d{1,3})*[)\]]\.?(?=\s|$)")
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def classify_heading(line: str) -> tuple[str, int | None] | None:
         return None
     s = _HEADING_PREFIX.sub("", s).rstrip(":. ").strip()
     m = _NUMBERED_CASE.match(s)
-    if m and len(s) <= m.end() + 25 and not re.search(r"[.;,]", s[m.end():]):
+    if m and re.fullmatch(r"\s*(?:[:\-\u2013\u2014(].{0,50})?", s[m.end():]):
         return "case", _case_number(m.group(1))
     kind = SECTION_WORDS.get(s.lower())
     if kind:

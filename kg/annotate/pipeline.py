@@ -213,7 +213,7 @@ def _sentence_bounds(layout: Layout | None, pos: int, text: str) -> tuple[int, i
     return 0, len(text)
 
 
-def _grade_syndrome(text: str, s0: int, pos: int, syn_spans) -> str:
+def _grade_syndrome(text: str, s0: int, s1: int, pos: int, syn_spans) -> str:
     before = text[s0:pos]
     parts = _CLAUSE_SPLIT.split(before)
     clause_start = pos - len(parts[-1]) if parts else s0
@@ -221,7 +221,7 @@ def _grade_syndrome(text: str, s0: int, pos: int, syn_spans) -> str:
         found = sorted((a, code) for a, b, code in syn_spans if lo <= a < pos and code in ("ICANS", "CRS"))
         if found:
             return found[0][1]
-    sent_text = text[s0:pos + 40]
+    sent_text = text[s0:min(s1, pos + 40)]
     return "CRS" if _CRS_CONTEXT.search(sent_text) and not re.search(r"neuro|ICE|encephalopath|mental", sent_text, re.I) else "ICANS"
 
 
@@ -229,8 +229,8 @@ def _to_mention(c, doc: Doc, layout: Layout | None, onto: Ontology, syn_spans) -
     a, b, label, values, extra, term = c
     text = doc.text
     if label == "GRADE" and dict(values)["syndrome"] is None:
-        s0, _ = _sentence_bounds(layout, a, text)
-        values = (("syndrome", _grade_syndrome(text, s0, a, syn_spans)), ("grade", dict(values)["grade"]))
+        s0, s1 = _sentence_bounds(layout, a, text)
+        values = (("syndrome", _grade_syndrome(text, s0, s1, a, syn_spans)), ("grade", dict(values)["grade"]))
     if term:
         t = onto.terms[term]
         if label in ("DRUG", "CELL_THERAPY", "DRUG_CLASS", "REGIMEN", "DIAGNOSIS", "PROCEDURE", "GRADING_SYSTEM"):

@@ -1,0 +1,81 @@
+"""The ontology: parses (rdflib and Raptor), covers the reference table, hierarchy, synonyms."""
+import csv
+import os
+import shutil
+import subprocess
+
+import pytest
+import rdflib
+
+from kg.annotate.lexicon import ambiguous_labels
+from kg.ontology import load_ontology, ontology_dir
+
+TTL = sorted(ontology_dir().glob("*.ttl"))
+REFERENCE = ontology_dir().parent.parent / "shared" / "reference" / "ontology-ids.csv"
+
+
+@pytest.mark.parametrize("path", TTL, ids=[p.name for p in TTL])
+def test_turtle_parses_with_rdflib(path):
+    assert len(rdflib.Graph().parse(path, format="turtle")) > 10
+
+
+@pytest.mark.parametrize("path", TTL, ids=[p.name for p in TTL])
+def test_turtle_parses_with_raptor(path):
+    if not shutil.which("rapper"):
+        if os.environ.get("CI"):
+            pytest.fail("rapper (raptor2-utils) must be installed in CI")
+        pytest.skip("rapper not installed")
+    res = subprocess.run(["rapper", "-c", "-i", "turtle", str(path)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+
+
+def test_reference_drugs_and_products_have_verified_mappings():
+    onto = load_ontology()
+    if not REFERENCE.exists():
+        pytest.skip("shared reference table not beside the repository")
+    with REFERENCE.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    iris = {r["IRI"] for r in rows}
+    for r in rows:
+        if r["concept"] in ("unit",) or "(class)" in r["concept"]:
+            continue
+        term = onto.by_label(r["concept"]) or next(
+            (t for t in onto.terms.values()
+             if r["concept"].lower() in {x.lower() for x in t.labels + t.abbreviations}), None)
+        assert term is not None, f"no term for {r['concept']}"
+        assert any(iri in iris for _, iri in term.matches), f"{term.id} has no verified mapping"
+    # no mapping outside the verified table
+    for t in onto.terms.values():
+        for _, iri in t.matches:
+            assert iri in iris, f"{t.id} maps to unverified {iri}"
+
+
+@pytest.mark.parametrize("child,ancestor", [
+    ("Methylprednisolone", "Glucocorticoid"), ("Methylprednisolone", "Corticosteroid"),
+    ("Tocilizumab", "IL6ReceptorAntagonist"), ("Anakinra", "IL1ReceptorAntagonist"),
+    ("Methotrexate", "Antimetabolite"), ("Cytarabine", "Chemotherapy"), ("Methotrexate", "Chemotherapy"),
+])
+def test_hierarchy(child, ancestor):
+    assert load_ontology().is_a(child, ancestor)
+
+
+@pytest.mark.parametrize("label,term", [
+    ("solumedrol", "Methylprednisolone"), ("Decadron", "Dexamethasone"), ("Kineret", "Anakinra"),
+    ("Actemra", "Tocilizumab"), ("MTX", "Methotrexate"), ("Ara-C", "Cytarabine"), ("Keppra", "Levetiracetam"),
+    ("Yescarta", "AxicabtageneCiloleucel"), ("axicabtagene cilileucel", "AxicabtageneCiloleucel"),
+    ("Kymriah", "Tisagenlecleucel"), ("Carvykti", "CiltacabtageneAutoleucel"), ("obe-cel", "ObecabtageneAutoleucel"),
+    ("acetaminophen", "Paracetamol"), ("Levophed", "Norepinephrine"), ("IT", "IntrathecalRoute"),
+    ("Ommaya reservoir", "IntraventricularRoute"), ("DLBCL", "DiffuseLargeBCellLymphoma"),
+])
+def test_synonyms_resolve(label, term):
+    t = load_ontology().terms[term]
+    assert label in t.labels + t.abbreviations or label.lower() in {x.lower() for x in t.labels}
+
+
+def test_no_undeclared_ambiguous_label():
+    assert ambiguous_labels(load_ontology()) == {}
+
+
+def test_regimens_have_components():
+    onto = load_ontology()
+    assert set(onto.terms["IntrathecalTripleTherapy"].components) == {"Methotrexate", "Cytarabine", "Hydrocortisone"}

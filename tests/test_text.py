@@ -1,0 +1,77 @@
+"""Normalization offset map, layout (headings, sections, sentences)."""
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kg.annotate import annotate_text
+from kg.structure import analyze, classify_heading
+from kg.textnorm import normalize
+
+
+def test_dehyphenation_joins_words_but_keeps_compounds():
+    n = normalize("methylpredni-\nsolone, steroid-\nrefractory, Solu-\nMedrol, B-\nALL")
+    assert n.text == "methylprednisolone, steroid-refractory, Solu-Medrol, B-ALL"
+
+
+def test_offsets_map_back():
+    src = "intrathe-\ncal dexametha-\nsone"
+    n = normalize(src)
+    i = n.text.index("dexamethasone")
+    a, b = n.span(i, i + len("dexamethasone"))
+    assert src[a:b] == "dexametha-\nsone"
+
+
+_CHARS = st.sampled_from(list("abcXYZ -\n\r\t\u2013\u2212\u00a0\ufeff.,()0123456789µ×") + ["-\n", "\n\n"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CHARS, max_size=80).map("".join))
+def test_normalized_chars_come_from_the_original(text):
+    n = normalize(text)
+    assert n.to_original(len(n.text)) == len(text)
+    last = -1
+    for i, ch in enumerate(n.text):
+        o = n.to_original(i)
+        assert o > last, "the map must be strictly increasing"
+        last = o
+        assert text[o] == ch or ch in " -\n'\"" , (i, ch, text[o])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["IT ", "methotrexate ", "12 mg", " (8-9). ", "day +5", "\n", "-\n",
+                                 "grade IV ICANS", " D+7 ", "did not respond", "Solu-", "Medrol ", "x\u2013y",
+                                 "\r\n", "Case 1\n", "[3,5]", "é", "\u00a0"]), max_size=30).map("".join))
+def test_every_mention_slices_its_text(text):
+    for m in annotate_text(text).mentions:
+        assert text[m.start:m.end] == m.text
+        assert m.start < m.end
+
+
+def test_headings_and_sections():
+    text = ("A title line without a period\n\nAbstract\nWe describe two patients.\n\nPatient 1\nA 61-year-old man "
+            "was treated.\n\nCase 2:\nA woman.\n\nDiscussion\nStrati et al. reported it (16). Another study (17) did.\n"
+            "\nReferences\n1. Someone. A paper.\n")
+    layout = analyze(text)
+    kinds = [(s.kind, s.case_number) for s in layout.sections]
+    assert ("case", 1) in kinds and ("case", 2) in kinds and ("references", None) in kinds
+    assert layout.sections[0].kind == "title"
+    sents = [layout.text[s.start:s.end] for s in layout.sentences if not s.is_heading]
+    assert "Strati et al. reported it (16)." in sents, sents
+
+
+def test_citation_after_full_stop_joins_previous_sentence():
+    layout = analyze("They improved after anakinra. (16) A second study followed.")
+    sents = [layout.text[s.start:s.end] for s in layout.sentences]
+    assert sents == ["They improved after anakinra. (16)", "A second study followed."]
+
+
+def test_decimals_and_abbreviations_do_not_split():
+    layout = analyze("Fever of 39.4 °C was seen, e.g. in Fig. 2 by Dr. Smith. Then it resolved.")
+    assert len(layout.sentences) == 2
+
+
+def test_classify_heading():
+    assert classify_heading("Case 1") == ("case", 1)
+    assert classify_heading("Patient II") == ("case", 2)
+    assert classify_heading("Case presentation") == ("case", None)
+    assert classify_heading("2. Discussion") == ("discussion", None)
+    assert classify_heading("Case 1 was a 45-year-old man.") is None
