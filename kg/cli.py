@@ -50,7 +50,8 @@ def add(path, paper_id, corpus, title, year, doi, pmid, replace):
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="json", show_default=True)
-def annotate(path, fmt):
+@click.option("--labels", default="", help="Only these labels, comma-separated (e.g. DRUG,DOSE).")
+def annotate(path, fmt, labels):
     """Print the mentions found in a paper (see the mention contract).
 
     Example: kg annotate corpus/papers/pmid35896259/paper.txt --format table
@@ -62,10 +63,13 @@ def annotate(path, fmt):
         _fail(e)
     pid = path.parent.name if path.name == "paper.txt" else corpus_mod.slug_id(path)
     ann = annotate_text(text, pid)
+    wanted = {x.strip().upper() for x in labels.split(",") if x.strip()} or None
     if fmt == "json":
-        click.echo(json.dumps(ann.to_json(), indent=1, ensure_ascii=False))
+        click.echo(json.dumps(ann.to_json(wanted), indent=1, ensure_ascii=False))
         return
     for m in ann.mentions:
+        if wanted and m.label not in wanted:
+            continue
         vals = ", ".join(f"{k}={'/'.join(map(str, v)) if isinstance(v, tuple) else v}" for k, v in m.values)
         click.echo(f"{m.start:>6} {m.end:>6}  {m.label:<14} {m.text.replace(chr(10), ' ')!r:<40} {vals}")
 

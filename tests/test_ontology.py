@@ -79,3 +79,10 @@ def test_no_undeclared_ambiguous_label():
 def test_regimens_have_components():
     onto = load_ontology()
     assert set(onto.terms["IntrathecalTripleTherapy"].components) == {"Methotrexate", "Cytarabine", "Hydrocortisone"}
+
+
+def test_readme_class_tree_is_current():
+    from kg.ontology_doc import readme_with_tree
+
+    readme = (ontology_dir() / "README.md").read_text(encoding="utf-8")
+    assert readme == readme_with_tree(readme, load_ontology()), "run `python -m kg.ontology_doc`"

@@ -1,0 +1,104 @@
+"""Fact extraction on small papers written for these tests (not the evaluation set)."""
+import pytest
+
+from kg.annotate import annotate_text
+from kg.facts import extract_facts
+from kg.ontology import load_ontology
+
+from .conftest import DATA
+
+
+def facts_of(name):
+    text = (DATA / "papers" / name).read_text(encoding="utf-8")
+    return extract_facts(annotate_text(text, name))
+
+
+def label(tid):
+    return load_ontology().terms[tid].label.lower()
+
+
+def admin_rows(f):
+    return {(a.subject, label(a.agent), a.dose_value, a.dose_unit, a.route, a.day) for a in f.administrations}
+
+
+def finding_rows(f):
+    return {(x.subject, "+".join(sorted(label(a) for a in x.agents)), x.route, x.refractory, x.treated,
+             x.responders, x.outcome) for x in f.findings}
+
+
+@pytest.fixture(scope="module")
+def series():
+    return facts_of("series-inline-labels.txt")
+
+
+@pytest.fixture(scope="module")
+def single():
+    return facts_of("single-case-no-headings.txt")
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return facts_of("cohort-results.txt")
+
+
+def test_inline_patient_labels_become_cases(series):
+    subjects = {s.key: s for s in series.subjects}
+    assert subjects["case-1"].label == "Case 1" and subjects["case-2"].label == "Case 2"
+    assert (subjects["case-1"].age, subjects["case-1"].sex) == (47, "male")
+    assert label(subjects["case-1"].diagnosis) == "primary mediastinal b-cell lymphoma"
+    assert label(subjects["case-2"].cell_therapy) == "ciltacabtagene autoleucel"
+    assert subjects["case-2"].died is True and subjects["case-1"].died is False
+
+
+def test_regimen_route_reaches_every_component(series):
+    rows = admin_rows(series)
+    for drug, dose in (("methotrexate", 15), ("cytarabine", 40), ("hydrocortisone", 50)):
+        assert ("case-1", drug, dose, "mg", "intrathecal", 7) in rows
+
+
+def test_refractory_responder_and_non_responder(series):
+    rows = finding_rows(series)
+    assert ("case-1", "cytarabine+hydrocortisone+methotrexate", "intrathecal", True, 1, 1, "resolution") in rows
+    assert ("case-2", "ruxolitinib", "oral", True, 1, 0, "no_response") in rows
+    ttr = {x.subject: (x.start_day, x.response_day, x.days_to_response) for x in series.findings if x.responders}
+    assert ttr["case-1"] == (7, 9, 2)
+
+
+def test_cited_study_counts_and_negated_benefit(series):
+    rows = finding_rows(series)
+    assert ("ref-4", "hydrocortisone+methotrexate", "intrathecal", True, 12, 10, "improvement") in rows
+    assert ("ref-5", "siltuximab", None, True, None, None, "no_response") in rows
+
+
+def test_single_case_without_headings(single):
+    assert [s.label for s in single.subjects] == ["patient"]
+    s = single.subjects[0]
+    assert (s.age, s.sex, label(s.diagnosis), label(s.cell_therapy)) == (
+        54, "female", "mantle cell lymphoma", "brexucabtagene autoleucel")
+    rows = admin_rows(single)
+    assert ("patient", "tocilizumab", 8, "mg/kg", "intravenous", 3) in rows
+    assert ("patient", "siltuximab", 11, "mg/kg", "intravenous", 9) in rows
+    assert ("patient", "brexucabtagene autoleucel", None, None, None, 0) in rows
+    lymphodepletion = [r for r in rows if r[1] in ("fludarabine", "cyclophosphamide")]
+    assert all(r[5] is None for r in lymphodepletion)
+    grades = {(g.syndrome, g.grade, g.day) for g in single.grades}
+    assert {("CRS", 2, 3), ("ICANS", 2, 6), ("ICANS", 3, 7)} <= grades
+    assert [(c.day, c.opening_pressure, c.lymphocytes) for c in single.csf] == [(8, 24, 5)]
+    refractory = [x for x in single.findings if x.refractory and x.responders]
+    assert [("+".join(label(a) for a in x.agents), x.outcome) for x in refractory] == [("siltuximab", "resolution")]
+
+
+def test_own_cohort(cohort):
+    assert [(s.label, s.source, s.size) for s in cohort.subjects] == [("cohort", (), 21)]
+    assert finding_rows(cohort) == {("cohort", "anakinra", "subcutaneous", True, 21, 15, "improvement")}
+    assert ("cohort", "anakinra", 200, "mg", "intravenous", None) in admin_rows(cohort)
+
+
+def test_every_fact_has_evidence_inside_the_text(series):
+    text = (DATA / "papers" / "series-inline-labels.txt").read_text(encoding="utf-8")
+    for group in (series.subjects, series.administrations, series.findings, series.grades, series.outcomes):
+        for fact in group:
+            ev = fact.evidence
+            assert text[ev.start:ev.end] == ev.quote
+            assert text[ev.sent_start:ev.sent_end] == ev.sentence
+            assert ev.sent_start <= ev.start <= ev.end <= max(ev.sent_end, ev.end)
