@@ -25,6 +25,11 @@ SECTION_WORDS = {
     "case presentation": "case", "case report": "case", "case description": "case",
     "case": "case", "clinical case": "case", "case history": "case",
     "case series": "case", "case reports": "case",
+    "clinical presentation": "case_part", "patient information": "case_part", "clinical findings": "case_part",
+    "timeline": "case_part", "diagnostic assessment": "case_part", "therapeutic intervention": "case_part",
+    "therapeutic interventions": "case_part", "follow-up and outcomes": "case_part", "outcome and follow-up": "case_part",
+    "clinical course": "case_part", "hospital course": "case_part", "treatment and outcome": "case_part",
+    "treatment": "case_part", "outcome": "case_part", "outcomes": "case_part", "follow-up": "case_part",
     "discussion": "discussion", "comment": "discussion",
     "conclusion": "conclusion", "conclusions": "conclusion",
     "references": "references", "bibliography": "references", "literature cited": "references",
@@ -212,8 +217,13 @@ def analyze(text: str) -> Layout:
         block = t[a:b]
         head = classify_heading(block)
         if head:
-            close(a)
             kind, num = head
+            if kind == "case_part":
+                if cur[0] == "case":      # a CARE sub-heading inside a case continues it
+                    sentences.append(Sentence(a, b, len(sections), bi, True))
+                    continue
+                kind = "case"
+            close(a)
             cur = (kind, block.strip().rstrip(":."), a, num)
             sentences.append(Sentence(a, b, len(sections), bi, True))
             continue

@@ -15,12 +15,13 @@ _NEGATED = re.compile(
     r"\b(?:did\s+not|didn't|failed\s+to|does\s+not|was\s+not\s+able\s+to)\s+(?:respond|improve|benefit|help)\b"
     r"|\b(?:without|no|lack\s+of|absence\s+of)\s+(?:(?:any|further|significant|clinical|neurological|neurologic|meaningful|apparent|obvious)\s+)*"
     r"(?:improvement|benefit|benefits|response|resolution)\b"
-    r"|\bunresponsive\b|\bnot\s+respond(?:ed|ing)?\b"
+    r"|\bnon-?responders?\b|\bunresponsive\b|\bnot\s+respond(?:ed|ing)?\b"
     r"|\bno\s+(?:clinical\s+|neurological\s+)?(?:improvement|benefit|response)\b", re.I)
 
 _STEMS = {
     "improvement": r"improv(?:ed|ement|ements|ing)",
-    "resolution": r"resol(?:ved|ution)|recover(?:ed|y)|normali[sz]ed|complete\s+(?:response|resolution|recovery)",
+    "resolution": r"resol(?:ved|ution)|recover(?:ed|y)|normali[sz]ed|complete\s+(?:response|resolution|recovery)"
+                  r"|returned\s+to\s+(?:(?:his|her|their|neurologic(?:al)?|the)\s+)*baseline|back\s+to\s+baseline",
     "response": r"respon(?:ded|se|ses)|(?:clinical\s+)?benefits?",
     "death": r"died|passed\s+away|expired|succumbed",
 }

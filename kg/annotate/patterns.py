@@ -28,8 +28,10 @@ _MASS_DOSE = re.compile(
 _UNIT = {"mg": "mg", "milligram": "mg", "milligrams": "mg", "g": "g", "gram": "g", "grams": "g",
          "mcg": "mcg", "µg": "mcg", "μg": "mcg", "ug": "mcg", "microgram": "mcg", "micrograms": "mcg"}
 
+_DAY_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+              "sixteen|seventeen|eighteen|nineteen|twenty|zero")
 _DAY = re.compile(
-    r"\b[Dd]ay\s*([+-]?)\s*(\d{1,3})\b(?!\s*(?:-|to)\s*\d)"
+    rf"\b[Dd]ay\s*([+-]?)\s*(\d{{1,3}}|(?:{_DAY_WORDS})\b)\b(?!\s*(?:-|to)\s*\d)"
     r"(\s*(?:post[- ]?(?:infusion|CAR[- ]?T(?:[- ]?cell)?(?:\s+infusion)?|transplant(?:ation)?)"
     r"|after\s+(?:the\s+)?(?:CAR[- ]?T[- ]?(?:cell\s+)?)?infusion))?")
 _DAY_D = re.compile(r"(?<![\w/])(?P<a>D\s?(?P<sign>[+-])\s?(?P<n1>\d{1,3}))\b"
@@ -104,7 +106,10 @@ def find_doses(t: str):
 def find_days(t: str):
     out = []
     for m in _DAY.finditer(t):
-        v = int(m.group(2)) * (-1 if m.group(1) == "-" else 1)
+        n = word_number(m.group(2))
+        if n is None:
+            continue
+        v = n * (-1 if m.group(1) == "-" else 1)
         out.append((m.start(), m.end(), "DAY", (("day", v),), ()))
     for m in _DAY_D.finditer(t):
         key = "a" if m.group("a") else "b" if m.group("b") else "c"

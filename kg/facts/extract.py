@@ -20,16 +20,16 @@ def _dedupe_admins(admins: list[Administration]) -> list[Administration]:
             continue
         seen.add(k)
         out.append(a)
-    keep = []
-    for a in out:
-        if a.dose_value is None:
-            richer = [b for b in out if b is not a and b.subject == a.subject and b.agent == a.agent
-                      and (a.route in (None, b.route)) and (a.day is None or a.day == b.day)
-                      and (b.dose_value is not None or (b.route and not a.route) or (b.day is not None and a.day is None))]
-            if richer:
-                continue
-        keep.append(a)
-    return keep
+    fields = ("dose_value", "dose_unit", "route", "day")
+
+    def dominated(a: Administration, b: Administration) -> bool:
+        if b is a or b.subject != a.subject or b.agent != a.agent:
+            return False
+        known = [f for f in fields if getattr(a, f) is not None]
+        return all(getattr(a, f) == getattr(b, f) for f in known) and \
+            sum(getattr(b, f) is not None for f in fields) > len(known)
+
+    return [a for a in out if not any(dominated(a, b) for b in out)]
 
 
 def extract_facts(ann: AnnotatedPaper, meta: dict | None = None, onto: Ontology | None = None) -> PaperFacts:
