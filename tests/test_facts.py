@@ -102,3 +102,21 @@ def test_every_fact_has_evidence_inside_the_text(series):
             assert text[ev.start:ev.end] == ev.quote
             assert text[ev.sent_start:ev.sent_end] == ev.sentence
             assert ev.sent_start <= ev.start <= ev.end <= max(ev.sent_end, ev.end)
+
+
+def test_care_report_subsections_and_pdf_breaks():
+    f = facts_of("care-report-pdf.txt")
+    assert [s.label for s in f.subjects if not s.source] == ["patient"]
+    s = f.subjects[0]
+    assert (s.age, s.sex, label(s.diagnosis)) == (38, "female", "b-cell acute lymphoblastic leukemia")
+    rows = admin_rows(f)
+    assert ("patient", "hydrocortisone", 50, "mg", "intrathecal", 10) in rows
+    assert ("patient", "cytarabine", 30, "mg", "intrathecal", 10) in rows
+    assert ("patient", "dexamethasone", 10, "mg", "intravenous", 6) in rows
+    assert {("CRS", 1, 3), ("ICANS", 2, 6), ("ICANS", 4, 8)} <= {(g.syndrome, g.grade, g.day) for g in f.grades}
+    own = [x for x in f.findings if x.subject == "patient" and x.responders]
+    assert [(x.refractory, x.outcome, x.start_day, x.response_day, x.days_to_response) for x in own] == [
+        (True, "resolution", 10, 13, 3)]
+    cited = {x.subject: x for x in f.findings if x.subject.startswith("ref-")}
+    assert (cited["ref-4"].treated, cited["ref-4"].responders, cited["ref-4"].refractory) == (9, 7, True)
+    assert "ref-2-3" not in cited  # "non-responders to systemic steroids" is context, not an outcome

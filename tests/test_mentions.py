@@ -43,3 +43,9 @@ def test_json_contract_shape():
     assert set(data) == {"paper", "text_sha256", "mentions"}
     assert [m["start"] for m in data["mentions"]] == sorted(m["start"] for m in data["mentions"])
     assert data["mentions"][0] == {"label": "ROUTE", "start": 0, "end": 2, "text": "IT", "route": "intrathecal"}
+
+
+def test_it_in_an_all_caps_title_is_not_a_route():
+    text = "INTRATHECAL CHEMOTHERAPY FOR ICANS: IT WORKS\n\nIt was given as IT MTX; it helped."
+    routes = [m for m in annotate_text(text).mentions if m.label == "ROUTE" and m.text == "IT"]
+    assert [text[m.start - 6:m.end] for m in routes] == ["en as IT"]

@@ -15,7 +15,7 @@ _NEGATED = re.compile(
     r"\b(?:did\s+not|didn't|failed\s+to|does\s+not|was\s+not\s+able\s+to)\s+(?:respond|improve|benefit|help)\b"
     r"|\b(?:without|no|lack\s+of|absence\s+of)\s+(?:(?:any|further|significant|clinical|neurological|neurologic|meaningful|apparent|obvious)\s+)*"
     r"(?:improvement|benefit|benefits|response|resolution)\b"
-    r"|\bnon-?responders?\b|\bunresponsive\b|\bnot\s+respond(?:ed|ing)?\b"
+    r"|\bnon-?responders?\b(?!\s+to\b)|\bunresponsive\b(?!\s+to\b)|\bnot\s+respond(?:ed|ing)?\b"
     r"|\bno\s+(?:clinical\s+|neurological\s+)?(?:improvement|benefit|response)\b", re.I)
 
 _STEMS = {

@@ -168,7 +168,9 @@ def make_resolve(nlp: Language, name: str):
                     nxt = re.match(r"\s*([A-Za-z]+)", text[b:b + 20])
                     if nxt and nxt.group(1).lower() in _AUX_AFTER:
                         continue
-                    around = text[max(0, a - 30):b + 30]
+                    line_start = text.rfind("\n", 0, a) + 1
+                    line_end = text.find("\n", b)
+                    around = text[max(line_start, a - 40):(line_end if line_end >= 0 else len(text))][:80]
                     if len(re.findall(r"\b[A-Z]{3,}\b", around)) >= 3 and not re.search(r"[a-z]{3,}", around):
                         continue  # an all-caps title: "IT WORKS"
                 if re.fullmatch(r"[IVX]+", surface) and (_ROMAN_CONTEXT.search(text[max(0, a - 20):a])

@@ -12,7 +12,8 @@ _PEOPLE = r"(?:patients?|children|child|adults?|cases?|subjects?|individuals?|re
 REFRACTORY = re.compile(
     r"\b(?:steroids?|corticosteroids?|glucocorticoids?|dexamethasone|methylprednisolone)(?:\s*/\s*[\w-]+)*[- ]?(?:refractory|resistant)\b"
     r"|\brefractory\s+(?:to\s+)?(?:high[- ]dose\s+)?(?:systemic\s+)?(?:steroids?|corticosteroids?|glucocorticoids?|dexamethasone|methylprednisolone)\b"
-    r"|\b(?:after|despite)\s+(?:failing|failure\s+of)\s+(?:\w+\s+){0,2}(?:steroids?|corticosteroids?)"
+    r"|\b(?:after|despite)\s+(?:failing|failure\s+of)\s+(?:\w+\s+){0,2}(?:steroids?|corticosteroids?|glucocorticoids?|dexamethasone|methylprednisolone)"
+    r"|\bnon-?responders?\s+to\s+(?:\w+\s+){0,2}(?:steroids?|corticosteroids?|glucocorticoids?|dexamethasone|methylprednisolone)"
     r"|\b(?:persist\w*|progress\w*|worsen\w*|recurr\w*)\s+(?:\w+\s+){0,4}?(?:despite|after)\s+(?:\w+\s+){0,6}?"
     r"(?:steroids?|corticosteroids?|glucocorticoids?|dexamethasone|methylprednisolone)"
     r"|\bdespite\s+(?:\w+\s+){0,3}(?:steroids?|corticosteroids?|glucocorticoids?|dexamethasone|methylprednisolone)"
