@@ -100,6 +100,8 @@ def _case_number(token: str) -> int | None:
 
 def classify_heading(line: str) -> tuple[str, int | None] | None:
     """(kind, case number) if ``line`` is a standalone heading, else None."""
+    if len(line) > 80:
+        return None
     s = line.strip()
     if not s or len(s) > 60:
         return None
@@ -155,7 +157,8 @@ def _soft_breaks(text: str) -> list[int]:
             pending.append(nl_before)
             last = prev_body[1].rstrip()
             first = raw.lstrip()
-            if inline_label(first) is not None and classify_heading(first.split(":")[0]) is not None:
+            if ":" in first[:40] and inline_label(first) is not None \
+                    and classify_heading(first.split(":")[0]) is not None:
                 pass                      # "Methods: ..." on its own line starts a paragraph
             elif len(pending) == 1:
                 soft.extend(pending)

@@ -74,34 +74,30 @@ def normalize(text: str, soft_breaks: list[int] | None = None) -> Normalized:
         soft_breaks = [m.start() for m in re.finditer(r"(?<!\n)\n(?!\s*\n)", t)
                        if t[m.start() - 1: m.start()] != "\n"]
     soft = set(soft_breaks)
-    # deletions: (start, end) original ranges to drop; replacements of '\n' by ' ' are 1:1
-    chars = list(t)
-    deletions: list[tuple[int, int]] = []
+    # edits: (start, end, replacement) over the translated text, sorted and disjoint
+    edits: list[tuple[int, int, str]] = []
+    joined: set[int] = set()
     for m in _SOFT_HYPHEN.finditer(t):
         nl = t.index("\n", m.end(1))
         if nl not in soft:
             continue
-        hyphen = m.end(1)
-        right_start = m.start(2)
-        if keep_hyphen(m.group(1), m.group(2)):
-            deletions.append((hyphen + 1, right_start))
-        else:
-            deletions.append((hyphen, right_start))
-    for i in soft:
-        chars[i] = " "
-    if not deletions:
-        return Normalized("".join(chars), len(text), (), ())
-    deletions.sort()
+        hyphen, right_start = m.end(1), m.start(2)
+        keep = keep_hyphen(m.group(1), m.group(2))
+        edits.append((hyphen + 1 if keep else hyphen, right_start, ""))
+        joined.add(nl)
+    edits.extend((i, i + 1, " ") for i in soft if i not in joined)
+    edits.sort()
     out: list[str] = []
     starts: list[int] = []
     deltas: list[int] = []
-    pos = 0
-    removed = 0
-    for s, e in deletions:
-        out.append("".join(chars[pos:s]))
-        removed += e - s
+    pos = removed = 0
+    for s, e, rep in edits:
+        out.append(t[pos:s])
+        out.append(rep)
         pos = e
-        starts.append(s - (removed - (e - s)))
-        deltas.append(removed)
-    out.append("".join(chars[pos:]))
+        if e - s != len(rep):
+            removed += (e - s) - len(rep)
+            starts.append(s + len(rep) - (removed - ((e - s) - len(rep))))
+            deltas.append(removed)
+    out.append(t[pos:])
     return Normalized("".join(out), len(text), tuple(starts), tuple(deltas))

@@ -5,6 +5,7 @@ inflections, the context windows and the rules that veto or re-type a trigger.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -33,6 +34,9 @@ _TRIGGER = re.compile(
     r"(?:\s+(?:of\s+(?:the\s+)?(?:ICANS|CRS|symptoms|neurotoxicity|neurological\s+symptoms|encephalopathy|"
     r"mental\s+status|consciousness)|well))?", re.I)
 
+# cheap pre-filter: sentences without any of these words cannot hold an outcome
+_ANY_CUE = re.compile(r"improv|resol|recover|normali|respon|benefit|died|passed\s+away|expired|succumbed|baseline|"
+                      r"unresponsive|complete")   # searched in the lowercased text
 _HYPOTHETICAL = re.compile(
     r"\b(?:can|could|may|might|would|should|will|help|helps|potential|potentially|expected|if|whether|"
     r"aim|aimed|goal|hope|predict|predicts|predicted|possible|likely|faster|earlier|to\s+achieve|"
@@ -73,7 +77,11 @@ def find_outcomes(text: str, sentences: list[tuple[int, int]], onto: Ontology):
     """Outcome candidates ``(start, end, 'OUTCOME', values, extra)`` in normalized text."""
     codes = outcome_codes(onto)
     out = []
+    hits = [m.start() for m in _ANY_CUE.finditer(text.lower())]
     for s0, s1 in sentences:
+        i = bisect.bisect_left(hits, s0)
+        if i == len(hits) or hits[i] >= s1:
+            continue
         sent = text[s0:s1]
         taken: list[tuple[int, int]] = []
         for m in _NEGATED.finditer(sent):

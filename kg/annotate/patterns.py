@@ -34,7 +34,7 @@ _DAY = re.compile(
     rf"\b[Dd]ay\s*([+-]?)\s*(\d{{1,3}}|(?:{_DAY_WORDS})\b)\b(?!\s*(?:-|to)\s*\d)"
     r"(\s*(?:post[- ]?(?:infusion|CAR[- ]?T(?:[- ]?cell)?(?:\s+infusion)?|transplant(?:ation)?)"
     r"|after\s+(?:the\s+)?(?:CAR[- ]?T[- ]?(?:cell\s+)?)?infusion))?")
-_DAY_D = re.compile(r"(?<![\w/])(?P<a>D\s?(?P<sign>[+-])\s?(?P<n1>\d{1,3}))\b"
+_DAY_D = re.compile(r"(?P<a>D(?<![\w/]D)\s?(?P<sign>[+-])\s?(?P<n1>\d{1,3}))\b"
                     r"|\b(?:on|by|from|until|to|at|since|and|through|of)\s+(?P<b>D(?P<n2>\d{1,3}))\b"
                     r"|\((?P<c>D(?P<n3>\d{1,3}))\)")
 
@@ -43,7 +43,7 @@ _SYN = r"(ICANS|CRS|CRES|IEC-HS|neurotoxicity|cytokine release syndrome|immune e
 _GRADE_NUM = rf"([1-5]|{_ROMAN_RE})(?!\d|\.\d)"
 _GRADE_A = re.compile(rf"\b(?:[Gg]rade|[Gg]r\.?|G(?=[1-5]\b))\s*{_GRADE_NUM}(?!\s*(?:-|–|to|or)\s*(?:[1-5]|{_ROMAN_RE})\b)\s*\(?\s*{_SYN}\b")
 _GRADE_B = re.compile(rf"\b{_SYN}\s*,?\s*\(?(?:[Gg]rade|[Gg]r\.?)\s*{_GRADE_NUM}(?!\s*(?:-|–|to)\s*[1-5])")
-_GRADE_BARE = re.compile(rf"(?<![≥>≤<=] )(?<![≥>≤<=])\b[Gg]rade\s*{_GRADE_NUM}(?!\s*(?:-|–|to)\s*(?:[1-5]|{_ROMAN_RE})\b)(?!\s*(?:or|and) (?:higher|greater|above|more|worse))(?!\s*\+)")
+_GRADE_BARE = re.compile(rf"\b[Gg](?<![≥>≤<=] [Gg])(?<![≥>≤<=][Gg])rade\s*{_GRADE_NUM}(?!\s*(?:-|–|to)\s*(?:[1-5]|{_ROMAN_RE})\b)(?!\s*(?:or|and) (?:higher|greater|above|more|worse))(?!\s*\+)")
 _SYN_CODE = {"icans": "ICANS", "cres": "ICANS", "neurotoxicity": "ICANS",
              "immune effector cell-associated neurotoxicity syndrome": "ICANS",
              "crs": "CRS", "cytokine release syndrome": "CRS", "iec-hs": "IEC-HS"}
@@ -52,12 +52,13 @@ _CITE = re.compile(r"([(\[])\s*(\d{1,3}(?:\s*[-–,;]\s*\d{1,3})*)\s*([)\]])")
 _NUM_BEFORE = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?\s*(?:%|[A-Za-zµ/]{1,12})?\s*$")
 
 _AGE = re.compile(r"\b(\d{1,3})[- ](?:years?|yrs?|y)[- ]old\b|\baged\s+(\d{1,3})\b", re.I)
-_SEX = re.compile(r"\b(man|male|boy|gentleman|woman|female|girl|lady)\b", re.I)
+_SEX = re.compile(r"\b(man|male|boy|gentleman|woman|female|girl|lady)\b")  # over lowercased text
 _FEMALE = {"woman", "female", "girl", "lady"}
 
 _OPENING = re.compile(
     r"opening pressure\b[^.;\d]{0,25}?(\d+(?:\.\d+)?)\s*(cm\s*(?:of\s*)?(?:H2O|H₂O|water)(?:\s*\(H2O\))?|cmH2O|cm\s*H2O|mm\s*Hg|mmHg)?", re.I)
 _LYMPHS = re.compile(r"(?<![\w.%])(\d+(?:\.\d+)?)\s*(?:lymphocytes|lymphs)\b(?!\s*%)|\blymphocytes?\s*(?:of|:|were|was|count(?: of)?)\s*(\d+(?:\.\d+)?)(?!\s*%)", re.I)
+_LYMPH_CUE = re.compile(r"lymph", re.I)
 
 _REL = re.compile(
     r"\b(?:(a|one|two|three|four|five|\d+)\s+days?\s+later|(the\s+)?(next|following)\s+day"
@@ -80,13 +81,14 @@ def word_number(s: str) -> int | None:
 def find_doses(t: str):
     out = []
     taken = []
-    for m in _CELL_DOSE.finditer(t):
+    cells = "cell" in t or "Cell" in t or "CELL" in t
+    for m in (_CELL_DOSE.finditer(t) if cells else ()):
         base = to_number(m.group(1)) if m.group(1) else 1
         exp = int(m.group(2).translate(_SUPER))
         value = to_number(str(round(base * 10 ** exp, 6)))
         out.append((m.start(), m.end(), "DOSE", (("value", value), ("unit", "cells/kg")), ()))
         taken.append((m.start(), m.end()))
-    for m in _MILLION_DOSE.finditer(t):
+    for m in (_MILLION_DOSE.finditer(t) if cells and "illion" in t else ()):
         mult = 10 ** 6 if m.group(2).lower() == "million" else 10 ** 9
         out.append((m.start(), m.end(), "DOSE", (("value", to_number(str(to_number(m.group(1)) * mult))), ("unit", "cells/kg")), ()))
         taken.append((m.start(), m.end()))
@@ -125,9 +127,14 @@ def _grade_value(s: str) -> int:
     return ROMAN.get(s) or int(s)
 
 
+_GRADE_CUE = re.compile(r"[Gg]r(?:ade|\.)|G[1-5]")
+
+
 def find_grades(t: str):
     out = []
     spans = []
+    if not _GRADE_CUE.search(t):
+        return out
     for rx, gi, si in ((_GRADE_A, 1, 2), (_GRADE_B, 2, 1)):
         for m in rx.finditer(t):
             if any(a < m.end() and m.start() < b for a, b in spans):
@@ -195,31 +202,37 @@ def find_citations(t: str):
 
 def find_people(t: str):
     out = []
-    for m in _AGE.finditer(t):
+    for m in (_AGE.finditer(t) if "old" in t or "aged" in t or "OLD" in t else ()):
         out.append((m.start(), m.end(), "AGE", (("age", int(m.group(1) or m.group(2))),), ()))
-    for m in _SEX.finditer(t):
-        sex = "female" if m.group(1).lower() in _FEMALE else "male"
+    for m in _SEX.finditer(t.lower()):
+        sex = "female" if m.group(1) in _FEMALE else "male"
         out.append((m.start(), m.end(), "SEX", (("sex", sex),), ()))
     return out
 
 
 def find_measurements(t: str):
     out = []
-    for m in _OPENING.finditer(t):
+    low = t.lower()
+    for m in (_OPENING.finditer(t) if "opening pressure" in low else ()):
         unit = (m.group(2) or "cmH2O").lower()
         if "hg" in unit:
             continue
         out.append((m.start(), m.end(), "MEASUREMENT",
                     (("measure", "opening_pressure"), ("value", to_number(m.group(1))), ("unit", "cmH2O")), ()))
-    for m in _LYMPHS.finditer(t):
+    for m in (_LYMPHS.finditer(t) if "lymph" in low else ()):
         v = m.group(1) or m.group(2)
         out.append((m.start(), m.end(), "MEASUREMENT",
                     (("measure", "csf_lymphocytes"), ("value", to_number(v)), ("unit", "cells/uL")), ()))
     return out
 
 
+_REL_CUE = re.compile(r"later|next|following|within|same")  # over lowercased text
+
+
 def find_relative_days(t: str):
     out = []
+    if not _REL_CUE.search(t.lower()):
+        return out
     for m in _REL.finditer(t):
         g = m.groups()
         if g[0]:

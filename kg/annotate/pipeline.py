@@ -6,6 +6,7 @@ text, and each component adds candidates; ``icans_resolve_v1`` turns them into
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass
@@ -36,6 +37,38 @@ _ROMAN_CONTEXT = re.compile(r"\b(?:grade|grades|stage|stages|type|phase|class|cy
                             r"ann arbor|clark|gr\.?)\s*$", re.I)
 _ROMAN_AFTER = re.compile(r"^\s*(?:ICANS|CRS|disease|lymphoma|neurotoxicity|toxicity)\b", re.I)
 _CONTEXT_NEAR = re.compile(r"\b(?:pulse|high[- ]dose|low[- ]dose|mg|IV|IT|PO|intravenous|intrathecal|oral)\b", re.I)
+
+
+def doc_text(doc: Doc) -> str:
+    """The Doc's text, computed once (``Doc.text`` rebuilds the string on every access)."""
+    if doc._.layout is not None:
+        return doc._.layout.text
+    cached = doc.user_data.get("icans_text")
+    if cached is None:
+        cached = doc.user_data["icans_text"] = doc.text
+    return cached
+
+
+class _Intervals:
+    """Non-overlapping-query helper over sorted spans (bisect instead of scanning every span)."""
+
+    def __init__(self, spans=()):
+        self.spans = sorted(spans)
+        self.starts = [s[0] for s in self.spans]
+        self.max_len = max((s[1] - s[0] for s in self.spans), default=0)
+
+    def add(self, span) -> None:
+        i = bisect.bisect_left(self.starts, span[0])
+        self.starts.insert(i, span[0])
+        self.spans.insert(i, span)
+        self.max_len = max(self.max_len, span[1] - span[0])
+
+    def overlapping(self, a: int, b: int):
+        i = bisect.bisect_left(self.starts, a - self.max_len)
+        while i < len(self.spans) and self.spans[i][0] < b:
+            if self.spans[i][1] > a:
+                yield self.spans[i]
+            i += 1
 
 
 def _add(doc: Doc, items) -> None:
@@ -96,9 +129,10 @@ def make_lexicon(nlp: Language, name: str):
                 a, b = doc[s].idx, doc[e - 1].idx + len(doc[e - 1])
                 items.append((a, b, ent.label, (), (("context_required", ent.context_required),), ent.term))
                 covered.append((a, b))
-        text = doc.text
+        text = doc_text(doc)
+        cov = _Intervals(covered)
         for m in re.finditer(r"[A-Za-z]{8,}", text):
-            if any(a <= m.start() < b for a, b in covered):
+            if next(cov.overlapping(m.start(), m.start() + 1), None) is not None:
                 continue
             ent = fuzzy_entry(m.group().lower())
             if ent is not None:
@@ -113,8 +147,9 @@ def make_patterns(nlp: Language, name: str):
     """Doses, days, grades, citations, ages, sex, CSF values, relative days (regex families)."""
     def component(doc: Doc) -> Doc:
         items = []
+        text = doc_text(doc)
         for finder in patterns.FINDERS:
-            items.extend(c + ("",) for c in finder(doc.text))
+            items.extend(c + ("",) for c in finder(text))
         _add(doc, items)
         return doc
     return component
@@ -129,7 +164,7 @@ def make_outcomes(nlp: Language, name: str):
         layout: Layout = doc._.layout
         sents = [(s.start, s.end) for s in layout.sentences if not s.is_heading] if layout else \
             [(s.start_char, s.end_char) for s in doc.sents]
-        _add(doc, [c + ("",) for c in find_outcomes(doc.text, sents, onto)])
+        _add(doc, [c + ("",) for c in find_outcomes(doc_text(doc), sents, onto)])
         return doc
     return component
 
@@ -137,10 +172,6 @@ def make_outcomes(nlp: Language, name: str):
 # labels that compete for the same words; others (ROUTE inside "triple intrathecal therapy") coexist
 _FAMILY = {"DRUG": "agent", "CELL_THERAPY": "agent", "DRUG_CLASS": "agent", "REGIMEN": "agent",
            "DIAGNOSIS": "agent", "PROCEDURE": "agent", "SYNDROME": "agent", "GRADING_SYSTEM": "agent"}
-
-
-def _overlaps(a, b) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
 
 
 @Language.factory("icans_resolve_v1")
@@ -151,13 +182,13 @@ def make_resolve(nlp: Language, name: str):
 
     def component(doc: Doc) -> Doc:
         layout: Layout = doc._.layout
-        text = doc.text
+        text = doc_text(doc)
         cands = doc._.icans_candidates or []
         if layout is not None:
             skip = [(s.start, s.end) for s in layout.sections if s.kind == "references"]
             cands = [c for c in cands if not any(a <= c[0] < b for a, b in skip)]
-        grades = [c for c in cands if c[2] == "GRADE"]
-        near = [(c[0], c[1]) for c in cands if c[2] in ("DOSE", "ROUTE")]
+        grades = _Intervals((c[0], c[1]) for c in cands if c[2] == "GRADE")
+        near = _Intervals((c[0], c[1]) for c in cands if c[2] in ("DOSE", "ROUTE"))
         kept = []
         for c in cands:
             a, b, label, values, extra, term = c
@@ -176,33 +207,38 @@ def make_resolve(nlp: Language, name: str):
                 if re.fullmatch(r"[IVX]+", surface) and (_ROMAN_CONTEXT.search(text[max(0, a - 20):a])
                                                          or _ROMAN_AFTER.match(text[b:b + 20])):
                     continue
-                if any(_overlaps((a, b), (g[0], g[1])) for g in grades) and label == "ROUTE":
+                if label == "ROUTE" and next(grades.overlapping(a, b), None) is not None:
                     continue
                 if ex.get("context_required"):
                     window = text[max(0, a - 25):b + 25]
-                    if not (any(abs(x - b) < 25 or abs(a - y) < 25 for x, y in near if (x, y) != (a, b))
+                    if not (any((x, y) != (a, b) for x, y in near.overlapping(a - 25, b + 25))
                             or _CONTEXT_NEAR.search(window.replace(surface, " ", 1))):
                         continue
             kept.append(c)
         # overlaps among ontology entities of one family: the longest span wins
         ents = sorted((c for c in kept if c[2] in entity_labels), key=lambda c: (-(c[1] - c[0]), c[0]))
         chosen = []
+        by_family: dict[str, _Intervals] = {}
         for c in ents:
-            fam = _FAMILY.get(c[2], c[2])
-            if not any(_overlaps(c, o) and _FAMILY.get(o[2], o[2]) == fam for o in chosen):
+            fam = by_family.setdefault(_FAMILY.get(c[2], c[2]), _Intervals())
+            if next(fam.overlapping(c[0], c[1]), None) is None:
                 chosen.append(c)
+                fam.add((c[0], c[1]))
         others = [c for c in kept if c[2] not in entity_labels]
         # pattern overlaps within one label: keep the longest
         final_others = []
+        by_label: dict[str, _Intervals] = {}
         for c in sorted(others, key=lambda c: (c[2], -(c[1] - c[0]), c[0])):
-            if not any(o[2] == c[2] and _overlaps(c, o) for o in final_others):
+            seen = by_label.setdefault(c[2], _Intervals())
+            if next(seen.overlapping(c[0], c[1]), None) is None:
                 final_others.append(c)
+                seen.add((c[0], c[1]))
         allc = sorted(chosen + final_others, key=lambda c: (c[0], c[1], c[2]))
         syn_spans = [(c[0], c[1], onto.terms[c[5]].code) for c in chosen if c[2] == "SYNDROME"]
         syn_spans += [(c[0], c[1], dict(c[3])["syndrome"]) for c in allc if c[2] == "GRADE" and dict(c[3])["syndrome"]]
         mentions = []
         for c in allc:
-            m = _to_mention(c, doc, layout, onto, syn_spans)
+            m = _to_mention(c, text, layout, onto, syn_spans)
             if m is not None:
                 mentions.append(m)
         doc._.mentions = mentions
@@ -230,9 +266,8 @@ def _grade_syndrome(text: str, s0: int, s1: int, pos: int, syn_spans) -> str:
     return "CRS" if _CRS_CONTEXT.search(sent_text) and not re.search(r"neuro|ICE|encephalopath|mental", sent_text, re.I) else "ICANS"
 
 
-def _to_mention(c, doc: Doc, layout: Layout | None, onto: Ontology, syn_spans) -> Mention | None:
+def _to_mention(c, text: str, layout: Layout | None, onto: Ontology, syn_spans) -> Mention | None:
     a, b, label, values, extra, term = c
-    text = doc.text
     if label == "GRADE" and dict(values)["syndrome"] is None:
         s0, s1 = _sentence_bounds(layout, a, text)
         values = (("syndrome", _grade_syndrome(text, s0, s1, a, syn_spans)), ("grade", dict(values)["grade"]))
@@ -256,10 +291,18 @@ def _to_mention(c, doc: Doc, layout: Layout | None, onto: Ontology, syn_spans) -
 def get_nlp() -> Language:
     """The annotation pipeline (built once per process)."""
     nlp = spacy.blank("en")
-    for name in ("icans_sentences_v1", "icans_lexicon_v1", "icans_patterns_v1",
-                 "icans_outcomes_v1", "icans_resolve_v1"):
+    for name in ("icans_lexicon_v1", "icans_patterns_v1", "icans_outcomes_v1", "icans_resolve_v1"):
         nlp.add_pipe(name)
     return nlp
+
+
+def sentence_doc(ann_text: str) -> Doc:
+    """A Doc of the normalized text with sentence starts set (for spaCy users, e.g. displaCy)."""
+    layout = analyze(ann_text)
+    nlp = get_nlp()
+    doc = nlp.make_doc(layout.text)
+    doc._.layout = layout
+    return make_sentences(nlp, "icans_sentences_v1")(doc)
 
 
 @dataclass(frozen=True)
