@@ -143,5 +143,51 @@ def validate(out):
     click.echo(f"{len(reports)} paper graph(s) conform to ontology/shapes.ttl")
 
 
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (localhost only by default).")
+@click.option("--port", type=int, default=7878, show_default=True)
+@click.option("--timeout", "timeout_s", type=int, default=30, show_default=True, help="Query time limit in seconds.")
+@click.option("--max-rows", type=int, default=100_000, show_default=True, help="Largest result returned; larger ones get an error.")
+@click.option("--max-request-bytes", type=int, default=100_000, show_default=True)
+def serve(out, host, port, timeout_s, max_rows, max_request_bytes):
+    """Serve the built graph over the SPARQL 1.1 Protocol (read-only) and the HTML views.
+
+    Example: kg serve --port 7878   (then: curl 'http://127.0.0.1:7878/sparql?query=ASK{}')
+    """
+    from .serve import Limits, SparqlServer
+    server = SparqlServer(out, host, port, Limits(timeout_s, max_rows, max_request_bytes))
+    try:
+        server.start()
+    except KgError as e:
+        _fail(e)
+    click.echo(f"SPARQL endpoint: {server.url}")
+    click.echo(f"HTML graph:      http://{server.host}:{server.port}/html/index.html  (Ctrl-C stops)")
+    try:
+        while True:
+            import time
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@cli.command()
+@click.option("--endpoint", required=True, help="Graph Store Protocol URL, e.g. http://host:7878/store")
+@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+def push(endpoint, out):
+    """Upload each paper's named graph to a SPARQL store (replace per graph).
+
+    Example: kg push --endpoint http://127.0.0.1:7879/store
+    """
+    from .push import push as run_push
+    try:
+        n = run_push(out, endpoint)
+    except KgError as e:
+        _fail(e)
+    click.echo(f"pushed {n} graph(s) to {endpoint}")
+
+
 def main():
     cli(prog_name="kg")

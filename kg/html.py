@@ -26,7 +26,11 @@ def _asset(name: str) -> str:
 
 
 def _script_safe(s: str) -> str:
-    return s.replace("</", "<\\/")
+    """Inline code as is, unless it could close its own tag (then refuse rather than mangle it)."""
+    low = s.lower()
+    if "</script" in low or "</style" in low or "<!--" in low:
+        raise ValueError("bundled asset contains a closing tag; cannot inline it safely")
+    return s
 
 
 def _layout(g: nx.MultiDiGraph) -> dict:
@@ -45,7 +49,7 @@ def vis_data(g: nx.MultiDiGraph) -> dict:
         d = g.nodes[n]
         x, y = pos.get(n, (0, 0))
         ev = json.loads(d["evidence"]) if d.get("evidence") else None
-        net.add_node(n, label=str(d.get("label", n))[:80], title=str(d.get("label", n)), group=d.get("type", ""),
+        net.add_node(n, label=str(d.get("label", n))[:80], title=str(d.get("label", n)), kind=d.get("type", ""),
                      color=NODE_TYPES.get(d.get("type"), "#bab0ac"), x=x, y=y, physics=False, evidence=ev)
     for i, (u, v, d) in enumerate(sorted(g.edges(data=True), key=lambda e: (e[0], e[1], e[2].get("label", "")))):
         ev = json.loads(d["evidence"]) if d.get("evidence") else None
@@ -95,9 +99,22 @@ def write_site(g: nx.MultiDiGraph, papers: list[str], folder: Path) -> list[Path
         (folder / name).write_text(render(sub, f"icans-kg: {pid}", nav), encoding="utf-8")
         written.append(folder / name)
         items.append(f'<li><a href="{html.escape(name, quote=True)}">{html.escape(pid)}</a></li>')
+    treatments = []
+    agents = sorted((n for n, d in g.nodes(data=True) if d.get("type") in ("drug", "cell therapy")),
+                    key=lambda n: g.nodes[n]["label"])
+    for n in agents:
+        subjects = set(g.predecessors(n))
+        keep = {n} | subjects | {p for s in subjects for p in g.predecessors(s)} | \
+            {o for s in subjects for o in g.successors(s) if g.nodes[o].get("type") == "outcome"}
+        name = f"treatment-{n.split(':', 1)[1]}.html"
+        label = g.nodes[n]["label"]
+        (folder / name).write_text(render(g.subgraph(keep).copy(), f"icans-kg: {label}", nav), encoding="utf-8")
+        written.append(folder / name)
+        treatments.append(f'<li><a href="{html.escape(name, quote=True)}">{html.escape(label)}</a></li>')
     index = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>icans-kg</title></head><body>"
              "<h1>icans-kg</h1><p><a href=\"corpus.html\">Corpus overview: treatments and outcomes</a></p>"
-             f"<h2>Papers ({len(papers)})</h2><ul>{''.join(items)}</ul></body></html>\n")
+             f"<h2>Papers ({len(papers)})</h2><ul>{''.join(items)}</ul>"
+             f"<h2>Treatments ({len(treatments)})</h2><ul>{''.join(treatments)}</ul></body></html>\n")
     (folder / "index.html").write_text(index, encoding="utf-8")
     written.append(folder / "index.html")
     return written
