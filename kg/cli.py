@@ -97,13 +97,14 @@ def build(corpus, out):
 @click.argument("name")
 @click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="table", show_default=True)
-def query(name, out, fmt):
+@click.option("--timeout", type=float, default=60, show_default=True, help="Time limit in seconds (0: none).")
+def query(name, out, fmt, timeout):
     """Run a competency question by name, or any .rq file, over the built graph.
 
     Example: kg query refractory_responders --format csv
     """
     try:
-        click.echo(format_result(run_query(out, load_query(name)), fmt), nl=False)
+        click.echo(format_result(run_query(out, load_query(name), timeout=timeout or None), fmt), nl=False)
     except KgError as e:
         _fail(e)
 
@@ -161,11 +162,14 @@ def serve(out, host, port, timeout_s, max_rows, max_request_bytes):
         server.start()
     except KgError as e:
         _fail(e)
+    import signal
+    import time
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the engine on `kill` too
     click.echo(f"SPARQL endpoint: {server.url}")
     click.echo(f"HTML graph:      http://{server.host}:{server.port}/html/index.html  (Ctrl-C stops)")
     try:
         while True:
-            import time
             time.sleep(3600)
     except KeyboardInterrupt:
         pass

@@ -138,7 +138,7 @@ def add_paper(corpus: Path, source: Path, paper_id: str | None = None,
     """
     source = Path(source)
     text = read_text_file(source)
-    pid = validate_id(paper_id if paper_id else slug_id(source))
+    pid = validate_id(paper_id if paper_id is not None else slug_id(source))
     root = papers_dir(corpus)
     target = root / pid
     if target.exists() and not replace:

@@ -56,14 +56,61 @@ def _cell(term) -> str:
     return str(term)
 
 
-def run_query(out: Path, sparql: str, bindings: dict[str, str] | None = None) -> Result:
-    """Run a SELECT over the store under ``out``; ``bindings`` substitute IRIs safely."""
+def run_query(out: Path, sparql: str, bindings: dict[str, str] | None = None,
+              timeout: float | None = None) -> Result:
+    """Run a SELECT over the store under ``out``; ``bindings`` substitute IRIs safely.
+
+    With ``timeout`` (seconds) the query runs in a child process that is killed when time is up.
+    """
+    if timeout:
+        return _run_with_timeout(out, sparql, bindings, timeout)
+    return _run(out, sparql, bindings)
+
+
+def _child(conn, out, sparql, bindings):
+    try:
+        conn.send(("ok", _run(out, sparql, bindings)))
+    except QueryError as e:
+        conn.send(("error", str(e)))
+    finally:
+        conn.close()
+
+
+def _run_with_timeout(out, sparql, bindings, timeout: float) -> Result:
+    import multiprocessing as mp
+
+    open_store(out)  # fail fast, in this process, when nothing is built
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, out, sparql, bindings), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        if not parent.poll(timeout):
+            proc.kill()
+            proc.join()
+            raise QueryError(f"query exceeded the time limit of {timeout:g} s; narrow it, add LIMIT, or raise --timeout")
+        status, value = parent.recv()
+    finally:
+        parent.close()
+        proc.join(timeout=5)
+    if status == "error":
+        raise QueryError(value)
+    return value
+
+
+def _run(out: Path, sparql: str, bindings: dict[str, str] | None = None) -> Result:
     store = open_store(out)
-    subs = {Variable(k): NamedNode(v) for k, v in (bindings or {}).items()}
+    try:
+        subs = {Variable(k): NamedNode(v) for k, v in (bindings or {}).items()}
+    except ValueError as e:
+        raise QueryError(f"cannot bind: {e}; give a full IRI such as https://w3id.org/icans-kg/id/...") from None
     try:
         res = store.query(sparql, use_default_graph_as_union=True, substitutions=subs or None)
     except SyntaxError as e:
-        raise QueryError(f"invalid SPARQL: {e}") from None
+        m = re.match(r"error at (\d+):(\d+): (.*)", str(e), re.S)
+        where = f" at line {m.group(1)}, column {m.group(2)}: {m.group(3)}" if m else f": {e}"
+        raise QueryError(f"invalid SPARQL{where}") from None
     except ValueError as e:
         raise QueryError(f"cannot bind: {e}") from None
     if not isinstance(res, QuerySolutions):
