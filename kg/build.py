@@ -16,7 +16,7 @@ from .html import write_site
 from .ontology import load_ontology, ontology_dir
 from .outdir import MARKER, build_lock, recover, staging_dir, switch_in
 from .projection import project, to_graphml, to_json
-from .rdf import ONTOLOGY_GRAPH, paper_quads, to_nquads
+from .rdf import ONTOLOGY_GRAPH, paper_iri, paper_quads, to_nquads
 from .store import STORE_DIR, create_store
 from .validate import validate_nquads
 
@@ -52,12 +52,35 @@ def build(corpus: Path, out: Path, progress: Callable[[str], None] | None = None
     return BuildReport(out, report["papers"], report["mentions"], report["quads"], report["facts"])
 
 
+def corpus_index(papers) -> dict[str, str]:
+    """DOI and PMID of every corpus paper -> its IRI, to link cited works that are in the corpus."""
+    index = {}
+    for p in papers:
+        if p.meta.get("doi"):
+            index["doi:" + str(p.meta["doi"]).lower()] = paper_iri(p.id)
+        if p.meta.get("pmid"):
+            index["pmid:" + str(p.meta["pmid"])] = paper_iri(p.id)
+    return index
+
+
+def linked_meta(paper, index: dict[str, str]) -> dict:
+    refs = []
+    for r in paper.meta.get("references") or []:
+        r = dict(r)
+        target = index.get("doi:" + str(r.get("doi", "")).lower()) or index.get("pmid:" + str(r.get("pmid", "")))
+        if target and target != paper_iri(paper.id):
+            r["paper_iri"] = target
+        refs.append(r)
+    return paper.meta | {"references": refs, "text_sha256": paper.sha256}
+
+
 def _build_into(staged: Path, papers, onto, progress) -> dict:
     (staged / "rdf").mkdir()
     (staged / "mentions").mkdir()
     nq_files, all_facts = [], []
     n_mentions = n_quads = 0
     counts = {"subjects": 0, "administrations": 0, "findings": 0, "grades": 0, "outcomes": 0, "csf": 0, "citations": 0}
+    in_corpus = corpus_index(papers)
     for i, paper in enumerate(papers, 1):
         if progress:
             progress(f"[{i}/{len(papers)}] {paper.id}")
@@ -65,7 +88,7 @@ def _build_into(staged: Path, papers, onto, progress) -> dict:
         n_mentions += len(ann.mentions)
         (staged / "mentions" / f"{paper.id}.json").write_text(
             json.dumps(ann.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        facts = extract_facts(ann, paper.meta | {"text_sha256": paper.sha256}, onto)
+        facts = extract_facts(ann, linked_meta(paper, in_corpus), onto)
         for k in counts:
             counts[k] += len(getattr(facts, k))
         all_facts.append(facts)

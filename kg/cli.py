@@ -27,24 +27,27 @@ def cli():
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--id", "paper_id", help="Paper id (default: a slug of the file name).")
+@click.option("--id", "paper_id", help="Paper id (default: from PMID, DOI or the file name).")
 @click.option("--corpus", type=click.Path(path_type=Path), default=DEFAULT_CORPUS, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "pubmed", "jats", "bioc", "bioc-json"]), default=None,
+              help="Input format (default: detected from the content).")
 @click.option("--title", default="", help="Title metadata.")
 @click.option("--year", type=int, default=None, help="Publication year.")
 @click.option("--doi", default="", help="DOI metadata.")
 @click.option("--pmid", default="", help="PMID metadata.")
-@click.option("--replace", is_flag=True, help="Overwrite a paper with the same id.")
-def add(path, paper_id, corpus, title, year, doi, pmid, replace):
-    """Add a plain-text paper to the corpus.
+@click.option("--replace", is_flag=True, help="Overwrite papers with the same id.")
+def add(path, paper_id, corpus, fmt, title, year, doi, pmid, replace):
+    """Add a paper (plain text, PubMed XML, JATS/PMC XML, BioC XML/JSON) to the corpus.
 
     Example: kg add case-report.txt --id smith-2024 --pmid 12345678
     """
     try:
-        paper = corpus_mod.add_paper(corpus, path, paper_id,
-                                     {"title": title, "year": year, "doi": doi, "pmid": pmid}, replace)
+        papers = corpus_mod.add_paper(corpus, path, paper_id,
+                                      {"title": title, "year": year, "doi": doi, "pmid": pmid}, replace, fmt)
     except KgError as e:
         _fail(e)
-    click.echo(f"added {paper.id} ({len(paper.text)} characters) to {corpus}")
+    for paper in papers:
+        click.echo(f"added {paper.id} ({len(paper.text)} characters) to {corpus}")
 
 
 @cli.command()

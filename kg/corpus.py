@@ -130,35 +130,83 @@ def dump_meta(meta: dict) -> str:
     return json.dumps({k: meta.get(k) for k in META_FIELDS}, indent=2, ensure_ascii=False) + "\n"
 
 
+def default_id(meta: dict, source: Path, index: int, count: int) -> str:
+    """Id from PMID, else DOI, else the file name (numbered when a file holds several papers)."""
+    if meta.get("pmid"):
+        return f"pmid{meta['pmid']}"
+    if meta.get("doi"):
+        return ("doi-" + re.sub(r"[^a-z0-9]+", "-", str(meta["doi"]).lower()).strip("-"))[:100]
+    base = slug_id(source)
+    return f"{base}-{index}" if count > 1 else base
+
+
+def add_documents(corpus: Path, docs, source: Path, paper_id: str | None = None,
+                  meta: dict | None = None, replace: bool = False) -> list[Paper]:
+    """Add every document read from ``source``; all are added or none (the corpus is unchanged)."""
+    root = papers_dir(corpus)
+    ids = []
+    for i, d in enumerate(docs, 1):
+        if paper_id is not None:
+            pid = paper_id if len(docs) == 1 else f"{paper_id}-{i}"
+        else:
+            pid = default_id(d.meta, Path(source), i, len(docs))
+        ids.append(validate_id(pid))
+    dupes = sorted({x for x in ids if ids.count(x) > 1})
+    if dupes:
+        raise DuplicatePaperError(f"{source}: several papers would get the id {dupes[0]!r}; add them one by one with --id")
+    existing = [pid for pid in ids if (root / pid).exists()]
+    if existing and not replace:
+        raise DuplicatePaperError(f"paper {existing[0]!r} is already in {corpus}; "
+                                  "use --replace to overwrite it or --id to choose another id")
+    root.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[Path, Path]] = []
+    papers = []
+    try:
+        for pid, d in zip(ids, docs):
+            full = empty_meta(pid) | {k: v for k, v in d.meta.items() if v not in (None, "", [])}
+            full |= {k: v for k, v in (meta or {}).items() if v not in (None, "", [])}
+            full["id"] = pid
+            tmp = Path(tempfile.mkdtemp(prefix=f".{pid}.", dir=root))
+            staged.append((tmp, root / pid))
+            (tmp / "paper.txt").write_bytes(d.text.encode("utf-8"))
+            (tmp / "meta.json").write_text(dump_meta(full), encoding="utf-8")
+            if d.source and d.source_name:
+                (tmp / d.source_name).write_bytes(d.source)
+            papers.append(Paper(pid, d.text, full))
+        moved: list[tuple[Path, Path | None]] = []
+        try:
+            for tmp, target in staged:
+                old = None
+                if target.exists():
+                    old = root / f".{target.name}.old"
+                    if old.exists():
+                        shutil.rmtree(old)
+                    os.replace(target, old)
+                os.replace(tmp, target)
+                moved.append((target, old))
+        except OSError:
+            for target, old in reversed(moved):
+                shutil.rmtree(target, ignore_errors=True)
+                if old is not None:
+                    os.replace(old, target)
+            raise
+        for _, old in moved:
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+    finally:
+        for tmp, _ in staged:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+    return papers
+
+
 def add_paper(corpus: Path, source: Path, paper_id: str | None = None,
-              meta: dict | None = None, replace: bool = False) -> Paper:
-    """Copy a plain-text paper into the corpus atomically and return it.
+              meta: dict | None = None, replace: bool = False, fmt: str | None = None) -> list[Paper]:
+    """Read ``source`` (text, PubMed XML, JATS, BioC; detected or ``fmt``) and add its papers.
 
     Example: ``add_paper(Path("corpus"), Path("case.txt"))`` adds ``corpus/papers/case/``.
     """
-    source = Path(source)
-    text = read_text_file(source)
-    pid = validate_id(paper_id if paper_id is not None else slug_id(source))
-    root = papers_dir(corpus)
-    target = root / pid
-    if target.exists() and not replace:
-        raise DuplicatePaperError(f"paper {pid!r} is already in {corpus}; "
-                                  "use --replace to overwrite it or --id to choose another id")
-    full_meta = empty_meta(pid) | {k: v for k, v in (meta or {}).items() if v not in (None, "")}
-    full_meta["id"] = pid
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{pid}.", dir=root))
-    try:
-        (tmp / "paper.txt").write_bytes(text.encode("utf-8"))
-        (tmp / "meta.json").write_text(dump_meta(full_meta), encoding="utf-8")
-        if target.exists():
-            old = root / f".{pid}.old"
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
-    return Paper(pid, text, full_meta)
+    from .readers import read_documents
+
+    _, docs = read_documents(Path(source), fmt)
+    return add_documents(corpus, docs, Path(source), paper_id, meta, replace)

@@ -120,7 +120,8 @@ def _attribute(view: PaperView, subj: str, timeline, onto: Ontology):
         if kind == "event":
             agents, route, day, explicit, span = payload
             steroid_only = all(onto.is_a(a, "Corticosteroid") for a in agents) and route != "intrathecal"
-            candidate = steroid_pos is not None and neuro_seen and not steroid_only
+            # a steroid given earlier, or the text itself saying the ICANS is steroid-refractory
+            candidate = (steroid_pos is not None or explicit) and neuro_seen and not steroid_only
             if candidate:
                 same = next((d for d in drafts if d.candidate and d.agents == agents), None)
                 if same is not None and (current is same or not any(
