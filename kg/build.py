@@ -9,7 +9,11 @@ from typing import Callable
 
 from .annotate import annotate_text
 from .annotate.pipeline import ANNOTATOR_VERSION
-from .corpus import load_corpus
+from .corpus import load_corpus, papers_dir
+from .curation import FILE as CURATION_FILE
+from .curation import apply_curation
+from .brat import FILE as BRAT_FILE
+from .brat import parse_ann, with_mentions
 from .errors import BuildError, KgError
 from .facts import extract_facts
 from .html import write_site
@@ -28,6 +32,7 @@ class BuildReport:
     mentions: int
     quads: int
     facts: dict
+    warnings: tuple[str, ...] = ()
 
 
 def build(corpus: Path, out: Path, progress: Callable[[str], None] | None = None) -> BuildReport:
@@ -41,7 +46,7 @@ def build(corpus: Path, out: Path, progress: Callable[[str], None] | None = None
     with build_lock(out):
         staged = staging_dir(out)
         try:
-            report = _build_into(staged, papers, onto, progress)
+            report = _build_into(staged, papers, onto, progress, corpus)
             switch_in(staged, out)
         except KgError:
             shutil.rmtree(staged, ignore_errors=True)
@@ -49,7 +54,8 @@ def build(corpus: Path, out: Path, progress: Callable[[str], None] | None = None
         except Exception as e:
             shutil.rmtree(staged, ignore_errors=True)
             raise BuildError(f"build failed ({type(e).__name__}: {e}); the previous outputs in {out} are untouched") from e
-    return BuildReport(out, report["papers"], report["mentions"], report["quads"], report["facts"])
+    return BuildReport(out, report["papers"], report["mentions"], report["quads"], report["facts"],
+                       tuple(report["warnings"]))
 
 
 def corpus_index(papers) -> dict[str, str]:
@@ -74,21 +80,29 @@ def linked_meta(paper, index: dict[str, str]) -> dict:
     return paper.meta | {"references": refs, "text_sha256": paper.sha256}
 
 
-def _build_into(staged: Path, papers, onto, progress) -> dict:
+def _build_into(staged: Path, papers, onto, progress, corpus: Path) -> dict:
     (staged / "rdf").mkdir()
     (staged / "mentions").mkdir()
     nq_files, all_facts = [], []
     n_mentions = n_quads = 0
     counts = {"subjects": 0, "administrations": 0, "findings": 0, "grades": 0, "outcomes": 0, "csf": 0, "citations": 0}
     in_corpus = corpus_index(papers)
+    warnings: list[str] = []
     for i, paper in enumerate(papers, 1):
         if progress:
             progress(f"[{i}/{len(papers)}] {paper.id}")
         ann = annotate_text(paper.text, paper.id)
+        curated = papers_dir(corpus) / paper.id / BRAT_FILE
+        if curated.exists():
+            ann = with_mentions(ann, parse_ann(curated, paper.text), onto, curated)
         n_mentions += len(ann.mentions)
         (staged / "mentions" / f"{paper.id}.json").write_text(
             json.dumps(ann.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         facts = extract_facts(ann, linked_meta(paper, in_corpus), onto)
+        cur = papers_dir(corpus) / paper.id / CURATION_FILE
+        if cur.exists():
+            facts, cr = apply_curation(facts, cur, paper.text, onto)
+            warnings.extend(cr.stale)
         for k in counts:
             counts[k] += len(getattr(facts, k))
         all_facts.append(facts)
@@ -112,7 +126,7 @@ def _build_into(staged: Path, papers, onto, progress) -> dict:
     (staged / "graph.graphml").write_bytes(to_graphml(g))
     (staged / "graph.json").write_bytes(to_json(g))
     write_site(g, [p.id for p in papers], staged / "html")
-    report = {"papers": len(papers), "mentions": n_mentions, "quads": n_quads, "facts": counts,
+    report = {"papers": len(papers), "mentions": n_mentions, "quads": n_quads, "facts": counts, "warnings": warnings,
               "annotator": ANNOTATOR_VERSION, "ontology": onto.digest,
               "inputs": {p.id: p.sha256 for p in papers}}
     (staged / MARKER).write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")

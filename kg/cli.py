@@ -91,6 +91,8 @@ def build(corpus, out):
         r = run_build(corpus, out, progress)
     except KgError as e:
         _fail(e)
+    for w in r.warnings:
+        click.echo(f"warning: {w}", err=True)
     facts = ", ".join(f"{v} {k}" for k, v in r.facts.items())
     click.echo(f"built {r.papers} paper{'s' if r.papers != 1 else ''}: {r.mentions} mentions, {facts}, "
                f"{r.quads} quads -> {out}")
@@ -194,6 +196,114 @@ def push(endpoint, out):
     except KgError as e:
         _fail(e)
     click.echo(f"pushed {n} graph(s) to {endpoint}")
+
+
+@cli.command()
+@click.argument("paper_id")
+@click.option("--corpus", type=click.Path(path_type=Path), default=DEFAULT_CORPUS, show_default=True)
+def review(paper_id, corpus):
+    """Write corpus/papers/ID/curation.yaml: every extracted fact, to accept, reject or edit.
+
+    Example: kg review pmid35896259   (edit the file, then kg build)
+    """
+    from .review import review_paper
+    try:
+        path, n = review_paper(corpus, paper_id)
+    except KgError as e:
+        _fail(e)
+    click.echo(f"wrote {n} facts to {path}; set status to reject or edit, add missing facts under 'add', then kg build")
+
+
+@cli.command()
+@click.argument("old", required=False, type=click.Path(path_type=Path))
+@click.argument("new", required=False, type=click.Path(path_type=Path))
+@click.option("--corpus", type=click.Path(path_type=Path), default=DEFAULT_CORPUS, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+def diff(old, new, corpus, out):
+    """Show the facts a change adds (+) and removes (-): two builds, or --out vs a fresh build of --corpus.
+
+    Example: kg diff            (what would `kg build` change?)   kg diff outputs-before outputs
+    """
+    import shutil
+    import tempfile
+
+    from .build import build as run_build
+    from .diff import diff_outputs
+    tmp = None
+    try:
+        if old is None:
+            tmp = Path(tempfile.mkdtemp(prefix="kg-diff-"))
+            run_build(corpus, tmp / "out")
+            old, new = out, tmp / "out"
+        elif new is None:
+            raise click.UsageError("give two output folders, or none to compare --out with a fresh build")
+        removed, added = diff_outputs(old, new)
+    except KgError as e:
+        _fail(e)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    for line in removed:
+        click.echo(f"- {line}")
+    for line in added:
+        click.echo(f"+ {line}")
+    click.echo(f"{len(added)} added, {len(removed)} removed")
+
+
+@cli.group()
+def brat():
+    """Export mentions to brat standoff for correction, and import them back.
+
+    Example: kg brat export pmid35896259 --to brat/   then   kg brat import pmid35896259 brat/pmid35896259.ann
+    """
+
+
+@brat.command("export")
+@click.argument("paper_id")
+@click.option("--to", "folder", type=click.Path(path_type=Path), required=True, help="Folder for ID.txt and ID.ann.")
+@click.option("--corpus", type=click.Path(path_type=Path), default=DEFAULT_CORPUS, show_default=True)
+def brat_export(paper_id, folder, corpus):
+    """Write ID.txt, ID.ann and annotation.conf for brat/INCEpTION.
+
+    Example: kg brat export pmid35896259 --to brat/
+    """
+    from .annotate import annotate_text
+    from .brat import annotation_conf, to_ann
+    try:
+        paper = corpus_mod.load_paper(corpus, paper_id)
+    except KgError as e:
+        _fail(e)
+    ann = annotate_text(paper.text, paper.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{paper.id}.txt").write_bytes(paper.text.encode("utf-8"))
+    (folder / f"{paper.id}.ann").write_text(to_ann(ann), encoding="utf-8")
+    (folder / "annotation.conf").write_text(annotation_conf({m.label for m in ann.mentions}), encoding="utf-8")
+    click.echo(f"wrote {len(ann.mentions)} mentions to {folder / (paper.id + '.ann')}")
+
+
+@brat.command("import")
+@click.argument("paper_id")
+@click.argument("ann_file", type=click.Path(path_type=Path))
+@click.option("--corpus", type=click.Path(path_type=Path), default=DEFAULT_CORPUS, show_default=True)
+def brat_import(paper_id, ann_file, corpus):
+    """Use corrected brat mentions for a paper from the next build on.
+
+    Example: kg brat import pmid35896259 brat/pmid35896259.ann
+    """
+    import shutil
+
+    from .brat import FILE, parse_ann
+    try:
+        paper = corpus_mod.load_paper(corpus, paper_id)
+        if not ann_file.exists():
+            raise corpus_mod.InputError(f"{ann_file}: no such file; check the path")
+        items = parse_ann(ann_file, paper.text)
+    except KgError as e:
+        _fail(e)
+    target = corpus_mod.papers_dir(corpus) / paper.id / FILE
+    shutil.copyfile(ann_file, target.with_suffix(".ann.tmp"))
+    target.with_suffix(".ann.tmp").replace(target)
+    click.echo(f"imported {len(items)} mentions into {target}; kg build will use them")
 
 
 def main():

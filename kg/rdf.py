@@ -94,10 +94,14 @@ class _Writer:
         self.add(e, NS + "sentenceEnd", ev.sent_end)
         return e
 
-    def fact(self, iri: str, cls: str, ev: Evidence) -> None:
+    def fact(self, iri: str, cls: str, ev: Evidence, curator: str | None = None) -> None:
         self.iri(iri, RDF + "type", NS + cls)
         self.iri(iri, PROV + "wasDerivedFrom", self.paper)
-        self.quads.add(Quad(NamedNode(iri), NamedNode(PROV + "wasAttributedTo"), self.annotator, self.g))
+        if curator:
+            self.iri(iri, PROV + "wasAttributedTo", f"{ID}agent/curator/{quote(curator, safe='')}")
+            self.add(iri, NS + "curated", True)
+        else:
+            self.quads.add(Quad(NamedNode(iri), NamedNode(PROV + "wasAttributedTo"), self.annotator, self.g))
         self.iri(iri, NS + "evidence", self.evidence(ev))
 
     def agents_label(self, agents) -> str:
@@ -145,7 +149,7 @@ class _Writer:
         for s in f.subjects:
             si = f"{P}/subject/{quote(s.key, safe='')}"
             subj_iri[s.key] = si
-            self.fact(si, "Patient" if s.kind == "patient" else "Cohort", s.evidence)
+            self.fact(si, "Patient" if s.kind == "patient" else "Cohort", s.evidence, s.curator)
             self.add(si, RDFS + "label", s.label)
             self.iri(si, NS + "inPaper", P)
             if s.source:
@@ -160,7 +164,7 @@ class _Writer:
             self.add(si, NS + "size", s.size)
         for a in f.administrations:
             ai = f"{P}/administration/{_h(a.subject, a.agent, a.dose_value, a.dose_unit, a.route, a.day, a.evidence.start)}"
-            self.fact(ai, "Administration", a.evidence)
+            self.fact(ai, "Administration", a.evidence, a.curator)
             self.iri(ai, NS + "subject", subj_iri.get(a.subject))
             self.iri(ai, NS + "agent", self.term(a.agent))
             self.add(ai, NS + "doseValue", a.dose_value)
@@ -173,7 +177,7 @@ class _Writer:
             self.add(ai, NS + "day", a.day)
         for x in f.findings:
             fi = f"{P}/finding/{quote(x.key, safe='')}"
-            self.fact(fi, "TreatmentFinding", x.evidence)
+            self.fact(fi, "TreatmentFinding", x.evidence, x.curator)
             self.iri(fi, NS + "subject", subj_iri.get(x.subject))
             for a in x.agents:
                 self.iri(fi, NS + "agent", self.term(a))
@@ -190,7 +194,7 @@ class _Writer:
             self.add(fi, NS + "daysToResponse", x.days_to_response)
         for g in f.grades:
             gi = f"{P}/grade/{_h(g.subject, g.syndrome, g.grade, g.day, g.evidence.start)}"
-            self.fact(gi, "GradeAssessment", g.evidence)
+            self.fact(gi, "GradeAssessment", g.evidence, g.curator)
             self.iri(gi, NS + "subject", subj_iri.get(g.subject))
             self.iri(gi, NS + "syndrome", NS + g.syndrome)
             self.add(gi, NS + "grade", g.grade)
@@ -199,7 +203,7 @@ class _Writer:
             self.iri(gi, NS + "gradingSystem", self.term(g.system))
         for o in f.outcomes:
             oi = f"{P}/outcome/{_h(o.subject, o.outcome, o.day, o.evidence.start)}"
-            self.fact(oi, "OutcomeObservation", o.evidence)
+            self.fact(oi, "OutcomeObservation", o.evidence, o.curator)
             self.iri(oi, NS + "subject", subj_iri.get(o.subject))
             t = self.onto.by_code("outcome", o.outcome)
             self.iri(oi, NS + "outcome", t.iri if t else None)
@@ -209,7 +213,7 @@ class _Writer:
                 self.iri(oi, NS + "follows", f"{P}/finding/{quote(o.finding, safe='')}")
         for c in f.csf:
             ci = f"{P}/csf/{_h(c.subject, c.day, c.opening_pressure, c.lymphocytes, c.evidence.start)}"
-            self.fact(ci, "CSFFinding", c.evidence)
+            self.fact(ci, "CSFFinding", c.evidence, c.curator)
             self.iri(ci, NS + "subject", subj_iri.get(c.subject))
             self.add(ci, NS + "day", c.day)
             self.add(ci, NS + "openingPressure", c.opening_pressure)

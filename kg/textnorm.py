@@ -48,6 +48,17 @@ class Normalized:
         k = bisect.bisect_right(self._starts, i) - 1
         return i + (self._deltas[k] if k >= 0 else 0)
 
+    def to_normalized(self, o: int) -> int:
+        """Normalized index of original index ``o`` (a removed character maps to the next kept one)."""
+        lo, hi = 0, len(self.text)
+        while lo < hi:                      # the map is increasing: binary search
+            mid = (lo + hi) // 2
+            if self.to_original(mid) < o:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original (start, end) of the normalized span [start, end)."""
         if end <= start:

@@ -31,6 +31,7 @@ class Subject:
     cell_therapy: str | None = None   # ontology term id
     died: bool | None = None
     size: int | None = None           # number of patients in a cohort
+    curator: str | None = None   # None: extracted by the annotator
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Administration:
     route: str | None        # route code ("intrathecal")
     day: int | None
     evidence: Evidence
+    curator: str | None = None   # None: extracted by the annotator
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Finding:
     response_day: int | None
     days_to_response: int | None
     evidence: Evidence
+    curator: str | None = None   # None: extracted by the annotator
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class GradeAssessment:
     day: int | None
     system: str | None       # grading-system term id
     evidence: Evidence
+    curator: str | None = None   # None: extracted by the annotator
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class OutcomeFact:
     day: int | None
     finding: str | None      # key of the Finding it follows
     evidence: Evidence
+    curator: str | None = None   # None: extracted by the annotator
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ class CsfFinding:
     opening_pressure: float | int | None
     lymphocytes: float | int | None
     evidence: Evidence
+    curator: str | None = None   # None: extracted by the annotator
 
 
 @dataclass(frozen=True)

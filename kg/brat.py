@@ -1,0 +1,115 @@
+"""Mentions in brat standoff (.txt + .ann) for correction in brat or INCEpTION, and back.
+
+Export writes every mention as a text-bound annotation (``T1<TAB>DRUG 1060 1072<TAB>methotrexate``,
+split into fragments at line breaks) and its normalized values as an ``AnnotatorNotes``
+line (``concept=methotrexate``). Import validates the spans against the paper text and
+stores them as ``corpus/papers/ID/mentions.ann``; `kg build` then uses them instead of
+the annotator's mentions for that paper.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+from .annotate.model import Mention
+from .annotate.pipeline import AnnotatedPaper
+from .errors import CorpusError
+from .ontology import Ontology
+
+FILE = "mentions.ann"
+_T = re.compile(r"^(T\d+)\t(\S+) (\d+ \d+(?:;\d+ \d+)*)\t(.*)$")
+_NOTE = re.compile(r"^#\d+\tAnnotatorNotes (T\d+)\t(.*)$")
+
+
+def _fmt(v) -> str:
+    return "/".join(map(str, v)) if isinstance(v, tuple) else str(v)
+
+
+def to_ann(ann: AnnotatedPaper) -> str:
+    lines = []
+    text = ann.text
+    for i, m in enumerate(ann.mentions, 1):
+        frags, pos = [], m.start
+        for part in text[m.start:m.end].split("\n"):
+            if part:
+                frags.append(f"{pos} {pos + len(part)}")
+            pos += len(part) + 1
+        surface = text[m.start:m.end].replace("\n", " ")
+        lines.append(f"T{i}\t{m.label} {';'.join(frags)}\t{surface}")
+        notes = [(k, v) for k, v in m.values + m.extra if not isinstance(v, bool) and v is not None]
+        if notes:
+            lines.append(f"#{i}\tAnnotatorNotes T{i}\t" + "; ".join(f"{k}={_fmt(v)}" for k, v in notes))
+    return "\n".join(lines) + "\n"
+
+
+def annotation_conf(labels) -> str:
+    return "[entities]\n" + "\n".join(sorted(labels)) + "\n[relations]\n[events]\n[attributes]\n"
+
+
+def _value(s: str):
+    if "/" in s and all(p.isdigit() for p in s.split("/")):
+        return tuple(int(p) for p in s.split("/"))
+    try:
+        f = float(s)
+        return int(f) if f.is_integer() and "." not in s else f
+    except ValueError:
+        return s
+
+
+def parse_ann(path: Path, text: str) -> list[tuple[str, int, int, dict]]:
+    """(label, start, end, values) of a .ann file, checked against ``text``."""
+    spans: dict[str, tuple[str, int, int]] = {}
+    notes: dict[str, dict] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        m = _T.match(line)
+        if m:
+            frags = [tuple(map(int, f.split())) for f in m.group(3).split(";")]
+            a, b = frags[0][0], frags[-1][1]
+            if not (0 <= a < b <= len(text)):
+                raise CorpusError(f"{path}:{n}: span {a}-{b} is outside the paper text ({len(text)} characters)")
+            if text[a:b].replace("\n", " ") != m.group(4):
+                raise CorpusError(f"{path}:{n}: the text {m.group(4)!r} is not what the paper has at {a}-{b}; "
+                                  "was the .ann made for another version of the paper?")
+            spans[m.group(1)] = (m.group(2), a, b)
+            continue
+        m = _NOTE.match(line)
+        if m:
+            notes[m.group(1)] = {k.strip(): _value(v.strip()) for k, v in
+                                 (kv.split("=", 1) for kv in m.group(2).split(";") if "=" in kv)}
+            continue
+        if line[0] in "RAENM*":
+            continue  # relations, attributes, events, normalizations: not used
+        raise CorpusError(f"{path}:{n}: not a brat standoff line: {line[:60]!r}")
+    return [(label, a, b, notes.get(t, {})) for t, (label, a, b) in spans.items()]
+
+
+_ENTITY = {"DRUG", "CELL_THERAPY", "DRUG_CLASS", "REGIMEN", "DIAGNOSIS", "PROCEDURE", "GRADING_SYSTEM"}
+
+
+def with_mentions(ann: AnnotatedPaper, items, onto: Ontology, path: Path) -> AnnotatedPaper:
+    """``ann`` with its mentions replaced by curated ones (normalized offsets recomputed)."""
+    norm = ann.layout.norm
+    mentions = []
+    for label, a, b, values in items:
+        term = ""
+        if label in _ENTITY and values.get("concept"):
+            t = onto.by_label(str(values["concept"]))
+            if t is None:
+                raise CorpusError(f"{path}: unknown concept {values['concept']!r} for {label}")
+            term = t.id
+        elif label == "ROUTE" and values.get("route"):
+            t = onto.by_code("route", str(values["route"]))
+            term = t.id if t else ""
+        elif label == "SYNDROME" and values.get("syndrome"):
+            t = onto.by_code("syndrome", str(values["syndrome"]))
+            term = t.id if t else ""
+        if "refs" in values and not isinstance(values["refs"], tuple):
+            values["refs"] = (values["refs"],)
+        vals = tuple((k, v) for k, v in values.items())
+        mentions.append(Mention(label, a, b, ann.text[a:b], vals, norm.to_normalized(a), norm.to_normalized(b),
+                                term, (("curated", True),)))
+    mentions.sort(key=lambda m: (m.start, m.end, m.label))
+    return replace(ann, mentions=tuple(mentions))
