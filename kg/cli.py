@@ -80,15 +80,19 @@ def annotate(path, fmt, labels):
 @cli.command()
 @click.option("--corpus", type=click.Path(path_type=Path), default=DEFAULT_CORPUS, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
-def build(corpus, out):
+@click.option("--jobs", type=int, default=None, help="Worker processes for annotation (default: 2 when 2+ cores).")
+@click.option("--full", is_flag=True, help="Re-annotate every paper instead of reusing unchanged ones.")
+def build(corpus, out, jobs, full):
     """Annotate every paper, extract facts, write RDF, the store and the HTML graph.
 
     Example: kg build --corpus corpus --out outputs
     """
     from .build import build as run_build
-    progress = (lambda msg: click.echo(msg, err=True)) if sys.stderr.isatty() else None
+    progress = (lambda msg: click.echo(f"\r{msg[:70]:<70}", err=True, nl=False)) if sys.stderr.isatty() else None
     try:
-        r = run_build(corpus, out, progress)
+        r = run_build(corpus, out, progress, jobs=jobs, full=full)
+        if progress:
+            click.echo("", err=True)
     except KgError as e:
         _fail(e)
     for w in r.warnings:
