@@ -30,13 +30,13 @@ from .curation import FILE as CURATION_FILE
 from .curation import apply_curation
 from .errors import BuildError, KgError
 from .facts import extract_facts
-from .html import write_site
+from .html import paper_page, write_site
 from .ontology import load_ontology, ontology_dir
 from .outdir import MARKER, build_lock, recover, staging_dir, switch_in
 from .projection import project, to_graphml, to_json
 from .rdf import ONTOLOGY_GRAPH, graph_iri, paper_iri, paper_quads, to_nquads
 from .store import STORE_DIR, create_store
-from .validate import validate_nquads
+from .validate import validate_quads
 
 COUNTS = ("subjects", "administrations", "findings", "grades", "outcomes", "csf", "citations")
 
@@ -65,6 +65,7 @@ class PaperResult:
     n_quads: int
     counts: dict
     warnings: tuple[str, ...]
+    page: bytes           # the paper's HTML view
 
 
 @lru_cache(maxsize=1)
@@ -132,14 +133,15 @@ def process_paper(paper: Paper, meta: dict, key: str, corpus: Path) -> PaperResu
         warnings = cr.stale
     quads = paper_quads(facts, onto, ANNOTATOR_VERSION)
     data = to_nquads(quads)
-    report = validate_nquads(data)
+    report = validate_quads(quads)
     if not report.conforms:
         raise BuildError(f"{paper.id}: the extracted graph violates ontology/shapes.ttl "
                          f"({report.violations} violation(s)); run `kg validate` for the report\n{report.text[:1500]}")
+    page = paper_page(project([facts], onto), paper.id).encode("utf-8")
     return PaperResult(paper.id, key, data,
                        (json.dumps(ann.to_json(), indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
                        pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL), len(ann.mentions), len(quads),
-                       {k: len(getattr(facts, k)) for k in COUNTS}, warnings)
+                       {k: len(getattr(facts, k)) for k in COUNTS}, warnings, page)
 
 
 def _work(args) -> PaperResult | tuple[str, str]:
@@ -216,7 +218,7 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 
 def _build_into(staged: Path, papers, onto, progress, corpus: Path, out: Path, jobs: int, full: bool) -> dict:
-    for d in ("rdf", "mentions", "facts"):
+    for d in ("rdf", "mentions", "facts", "html"):
         (staged / d).mkdir()
     index = corpus_index(papers)
     prev = {} if full else _previous(out, onto.digest)
@@ -226,11 +228,14 @@ def _build_into(staged: Path, papers, onto, progress, corpus: Path, out: Path, j
         meta = linked_meta(paper, index)
         key = paper_key(paper, meta, corpus, onto.digest)
         keys[paper.id] = key
-        old = [out / "rdf" / f"{paper.id}.nq", out / "mentions" / f"{paper.id}.json", out / "facts" / f"{paper.id}.pickle"]
+        old = [out / "rdf" / f"{paper.id}.nq", out / "mentions" / f"{paper.id}.json",
+               out / "facts" / f"{paper.id}.pickle", out / "html" / f"paper-{paper.id}.html"]
+        new = [staged / "rdf" / f"{paper.id}.nq", staged / "mentions" / f"{paper.id}.json",
+               staged / "facts" / f"{paper.id}.pickle", staged / "html" / f"paper-{paper.id}.html"]
         if prev_keys.get(paper.id) == key and all(p.exists() for p in old):
             reused.append(paper.id)
-            for src, sub, ext in zip(old, ("rdf", "mentions", "facts"), (".nq", ".json", ".pickle")):
-                _link_or_copy(src, staged / sub / f"{paper.id}{ext}")
+            for src, dst in zip(old, new):
+                _link_or_copy(src, dst)
         else:
             todo.append((paper, meta, key, corpus))
     stats = prev.get("per_paper", {})
@@ -241,6 +246,7 @@ def _build_into(staged: Path, papers, onto, progress, corpus: Path, out: Path, j
         (staged / "rdf" / f"{res.id}.nq").write_bytes(res.nquads)
         (staged / "mentions" / f"{res.id}.json").write_bytes(res.mentions_json)
         (staged / "facts" / f"{res.id}.pickle").write_bytes(res.facts)
+        (staged / "html" / f"paper-{res.id}.html").write_bytes(res.page)
         per_paper[res.id] = {"mentions": res.n_mentions, "quads": res.n_quads, "facts": res.counts}
         warnings_by_paper[res.id] = list(res.warnings)
     if progress:
@@ -252,7 +258,7 @@ def _build_into(staged: Path, papers, onto, progress, corpus: Path, out: Path, j
     g = project(all_facts, onto)
     (staged / "graph.graphml").write_bytes(to_graphml(g))
     (staged / "graph.json").write_bytes(to_json(g))
-    write_site(g, [p.id for p in papers], staged / "html")
+    write_site(g, [p.id for p in papers], staged / "html", pages_done=True)
     ids = [p.id for p in papers]
     counts = {k: sum(per_paper[i]["facts"][k] for i in ids) for k in COUNTS}
     warnings = [w for i in ids for w in warnings_by_paper.get(i, [])]

@@ -25,20 +25,38 @@ def _asset(name: str) -> str:
     return (resources.files("pyvis") / _VIS_DIR / name).read_text(encoding="utf-8")
 
 
-def _script_safe(s: str) -> str:
-    """Inline code as is, unless it could close its own tag (then refuse rather than mangle it)."""
-    low = s.lower()
-    if "</script" in low or "</style" in low or "<!--" in low:
-        raise ValueError("bundled asset contains a closing tag; cannot inline it safely")
-    return s
+def write_assets(folder: Path) -> None:
+    """vis-network from the pyvis package, once beside the pages (local files: no CDN, works offline)."""
+    for name in ("vis-network.min.js", "vis-network.css"):
+        (folder / name).write_text(_asset(name), encoding="utf-8")
 
 
 def _layout(g: nx.MultiDiGraph) -> dict:
     if g.number_of_nodes() == 0:
         return {}
     simple = nx.Graph(g)
-    pos = nx.spring_layout(simple, seed=7, iterations=60 if len(simple) < 2000 else 20)
+    if len(simple) > 400:   # force-directed layout is quadratic; big views get an O(n) layout
+        pos = nx.shell_layout(simple, nlist=_shells(g))
+        return {n: (round(float(x) * 2500, 1), round(float(y) * 2500, 1)) for n, (x, y) in pos.items()}
+    pos = nx.spring_layout(simple, seed=7, iterations=60)
     return {n: (round(float(x) * 900, 1), round(float(y) * 900, 1)) for n, (x, y) in pos.items()}
+
+
+def _shells(g: nx.MultiDiGraph) -> list[list]:
+    order = ["drug", "cell therapy", "outcome", "grade", "paper", "cohort", "patient", "citation"]
+    shells = [sorted(n for n, d in g.nodes(data=True) if d.get("type") == t) for t in order]
+    rest = sorted(n for n, d in g.nodes(data=True) if d.get("type") not in order)
+    return [s for s in shells + [rest] if s]
+
+
+def paper_page(g: nx.MultiDiGraph, pid: str) -> str:
+    """The HTML view of one paper (its nodes and what they point to)."""
+    nodes = [n for n, d in g.nodes(data=True) if d.get("paper") == pid]
+    sub = g.subgraph(set(nodes) | {v for n in nodes for v in g.successors(n)}).copy()
+    return render(sub, f"icans-kg: {pid}", NAV)
+
+
+NAV = [("index.html", "index"), ("corpus.html", "corpus overview")]
 
 
 def vis_data(g: nx.MultiDiGraph) -> dict:
@@ -64,8 +82,7 @@ def render(g: nx.MultiDiGraph, title: str, nav: list[tuple[str, str]]) -> str:
     options = "".join(f'<option value="{html.escape(t)}">{html.escape(t)}</option>' for t in NODE_TYPES)
     links = "".join(f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>' for href, text in nav)
     return tpl.substitute(TITLE=html.escape(title), HEADING=html.escape(title), NAV=links, LEGEND=legend,
-                          TYPE_OPTIONS=options, DATA=data, VIS_JS=_script_safe(_asset("vis-network.min.js")),
-                          VIS_CSS=_script_safe(_asset("vis-network.css")))
+                          TYPE_OPTIONS=options, DATA=data)
 
 
 def corpus_overview(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
@@ -83,20 +100,20 @@ def corpus_overview(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return agg
 
 
-def write_site(g: nx.MultiDiGraph, papers: list[str], folder: Path) -> list[Path]:
-    """Write index.html, corpus.html and one paper-<id>.html per paper."""
+def write_site(g: nx.MultiDiGraph, papers: list[str], folder: Path, pages_done: bool = False) -> list[Path]:
+    """Write index.html, corpus.html, treatment pages and (unless ``pages_done``) one page per paper."""
     folder.mkdir(parents=True, exist_ok=True)
-    nav = [("index.html", "index"), ("corpus.html", "corpus overview")]
+    write_assets(folder)
+    nav = NAV
     written = []
     (folder / "corpus.html").write_text(render(corpus_overview(g), "icans-kg: treatments and outcomes", nav),
                                         encoding="utf-8")
     written.append(folder / "corpus.html")
     items = []
     for pid in papers:
-        nodes = [n for n, d in g.nodes(data=True) if d.get("paper") == pid]
-        sub = g.subgraph(set(nodes) | {v for n in nodes for v in g.successors(n)}).copy()
         name = f"paper-{pid}.html"
-        (folder / name).write_text(render(sub, f"icans-kg: {pid}", nav), encoding="utf-8")
+        if not pages_done:
+            (folder / name).write_text(paper_page(g, pid), encoding="utf-8")
         written.append(folder / name)
         items.append(f'<li><a href="{html.escape(name, quote=True)}">{html.escape(pid)}</a></li>')
     treatments = []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import ValidationError
@@ -15,21 +16,58 @@ class Report:
     text: str
 
 
-def validate_nquads(data: bytes) -> Report:
-    """Validate N-Quads (one paper's named graph) against ontology/shapes.ttl."""
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+@lru_cache(maxsize=2)
+def _shapes(path: str):
     import rdflib
+
+    return rdflib.Graph().parse(path, format="turtle")
+
+
+def _rdflib_graph(quads):
+    """pyoxigraph quads -> an rdflib Graph (graph names dropped); faster than re-parsing text."""
+    import rdflib
+    from pyoxigraph import Literal, NamedNode
+
+    cache: dict = {}
+
+    def conv(t):
+        r = cache.get(t)
+        if r is None:
+            if isinstance(t, NamedNode):
+                r = rdflib.URIRef(t.value)
+            elif isinstance(t, Literal):
+                dt = t.datatype.value
+                r = rdflib.Literal(t.value, lang=t.language) if t.language else \
+                    rdflib.Literal(t.value) if dt == _XSD_STRING else rdflib.Literal(t.value, datatype=rdflib.URIRef(dt))
+            else:
+                r = rdflib.BNode(t.value)
+            cache[t] = r
+        return r
+
+    g = rdflib.Graph()
+    for q in quads:
+        g.add((conv(q.subject), conv(q.predicate), conv(q.object)))
+    return g
+
+
+def validate_quads(quads) -> Report:
+    """Validate pyoxigraph quads (one paper's named graph) against ontology/shapes.ttl."""
     from pyshacl import validate
 
-    ds = rdflib.Dataset()
-    ds.parse(data=data, format="nquads")
-    g = rdflib.Graph()
-    for s, p, o, _ in ds.quads((None, None, None, None)):
-        g.add((s, p, o))
-    shapes = rdflib.Graph().parse(ontology_dir() / "shapes.ttl", format="turtle")
-    conforms, results, text = validate(g, shacl_graph=shapes, inference="none", abort_on_first=False,
-                                       allow_warnings=True)
-    n = text.count("Constraint Violation")
-    return Report(bool(conforms), n, text)
+    shapes = _shapes(str(ontology_dir() / "shapes.ttl"))
+    conforms, _, text = validate(_rdflib_graph(quads), shacl_graph=shapes, inference="none",
+                                 abort_on_first=False, allow_warnings=True)
+    return Report(bool(conforms), text.count("Constraint Violation"), text)
+
+
+def validate_nquads(data: bytes) -> Report:
+    """Validate N-Quads bytes against ontology/shapes.ttl."""
+    from pyoxigraph import RdfFormat, parse
+
+    return validate_quads(list(parse(data, format=RdfFormat.N_QUADS)))
 
 
 def validate_outputs(out: Path) -> dict[str, Report]:

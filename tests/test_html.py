@@ -37,6 +37,8 @@ def test_pages_are_self_contained(built):
         text = page.read_text(encoding="utf-8")
         for tag in re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", text, re.I):
             assert not re.search(r"\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", tag, re.I), (page.name, tag)
+            for ref in re.findall(r"\b(?:src|href)\s*=\s*\"([^\"]+)\"", tag):
+                assert (page.parent / ref).is_file(), (page.name, ref)  # local files that exist
 
 
 def test_paper_view_draws_offline(built, chromium, tmp_path):
