@@ -16,7 +16,7 @@ from typing import Callable
 from defusedxml import ElementTree as ET
 from defusedxml.common import DefusedXmlException
 
-from .corpus import read_text_file
+from .corpus import read_input_bytes, read_text_file
 from .errors import InputError
 
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+[^\s\"<>.,;)\]])")
@@ -311,13 +311,7 @@ def detect_format(path: Path, data: bytes) -> str:
 def read_documents(path: Path, fmt: str | None = None) -> tuple[str, list[Document]]:
     """Read ``path`` with the reader for ``fmt`` (detected when None)."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file; check the path")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory; give a file")
-    data = path.read_bytes()
-    if not data.strip():
-        raise InputError(f"{path}: file is empty; nothing to add")
+    data = read_input_bytes(path)
     if fmt is not None and fmt not in READERS:
         raise InputError(f"unknown format {fmt!r}; use one of {', '.join(READERS)}")
     name = fmt or detect_format(path, data)

@@ -120,3 +120,18 @@ def test_care_report_subsections_and_pdf_breaks():
     cited = {x.subject: x for x in f.findings if x.subject.startswith("ref-")}
     assert (cited["ref-4"].treated, cited["ref-4"].responders, cited["ref-4"].refractory) == (9, 7, True)
     assert "ref-2-3" not in cited  # "non-responders to systemic steroids" is context, not an outcome
+
+
+def test_case_series_without_headings():
+    f = facts_of("ordinal-series.txt")
+    subjects = {s.label: s for s in f.subjects if not s.source}
+    assert set(subjects) == {"Case 1", "Case 2"}
+    assert (subjects["Case 1"].age, subjects["Case 1"].sex) == (52, "male")
+    assert (subjects["Case 2"].age, label(subjects["Case 2"].cell_therapy)) == (64, "brexucabtagene autoleucel")
+    rows = admin_rows(f)
+    assert ("case-1", "dasatinib", 100, "mg", "oral", 6) in rows      # "hospital day 9" is not a day after infusion
+    assert ("case-2", "anakinra", 100, "mg", "subcutaneous", 7) in rows
+    days = {x.subject: (x.start_day, x.response_day, x.days_to_response) for x in f.findings if x.responders}
+    assert days == {"case-1": (6, 8, 2), "case-2": (7, 9, 2)}
+    responders = {(x.subject, "+".join(label(a) for a in x.agents)) for x in f.findings if x.refractory and x.responders}
+    assert responders == {("case-1", "dasatinib"), ("case-2", "anakinra")}

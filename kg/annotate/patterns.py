@@ -105,9 +105,14 @@ def find_doses(t: str):
     return out
 
 
+_NOT_INFUSION_DAY = re.compile(r"\b(?:hospital|admission|illness|post-?operative|cycle|study|treatment|steroid|ICU)\s*$", re.I)
+
+
 def find_days(t: str):
     out = []
     for m in _DAY.finditer(t):
+        if _NOT_INFUSION_DAY.search(t, max(0, m.start() - 16), m.start()):
+            continue  # "hospital day 9" counts from admission, not from the infusion
         n = word_number(m.group(2))
         if n is None:
             continue

@@ -72,7 +72,7 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_sentences)
                                             (min(g.start for g in gs), max(g.end for g in gs)))))
         system = next((m.term for m in view.mentions_in(lo, hi, "GRADING_SYSTEM")), None)
         for m in view.mentions_in(lo, hi, "GRADE"):
-            day = pick_day(view, sent, m.nstart, days, base_day)
+            day = pick_day(view, sent, m.nstart, days, base_day, m.nend)
             grades.append(GradeAssessment(subj, m.value("syndrome"), m.value("grade"), day, system,
                                           view.evidence(m.nstart, m.nend)))
             timeline.append((m.nstart, "grade", (m.value("syndrome"), m.value("grade"))))
@@ -88,7 +88,7 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_sentences)
             if rel is not None:
                 day, offset = None, rel.value("offset")
             else:
-                day, offset = pick_day(view, sent, m.nstart, days, base_day), None
+                day, offset = pick_day(view, sent, m.nstart, days, base_day, m.nend), None
             timeline.append((m.nstart, "outcome", (m.value("outcome"), m.value("syndrome"), day, offset,
                                                    (m.nstart, m.nend))))
         meas = view.mentions_in(lo, hi, "MEASUREMENT")

@@ -167,7 +167,8 @@ def _assign_days(view: PaperView, sent: Sentence, lo: int, hi: int, givens: list
         if PREPOSED_EARLIER.match(head) and "," in text[g.end:sent.end]:
             out.append(replace(g, day=None))
             continue
-        out.append(replace(g, day=pick_day(view, sent, g.anchor, plain, current_day)))
+        out.append(replace(g, day=pick_day(view, sent, g.anchor, plain, current_day,
+                                           g.end if g.anchor == g.start else g.anchor)))
     for d in repeats:
         for g in list(out):
             if g.label != "CELL_THERAPY" and g.day is not None and g.day != d.value("day") and g.anchor < d.nstart:
@@ -175,14 +176,16 @@ def _assign_days(view: PaperView, sent: Sentence, lo: int, hi: int, givens: list
     return out
 
 
-def pick_day(view: PaperView, sent: Sentence, pos: int, days, current_day: int | None) -> int | None:
-    """The day for something at ``pos``: same clause, sole day of the sentence, nearest, or carried."""
+def pick_day(view: PaperView, sent: Sentence, pos: int, days, current_day: int | None,
+             end: int | None = None) -> int | None:
+    """The day for the span [pos, end): same clause, sole day of the sentence, nearest, or carried."""
     if not days:
         return current_day
+    end = pos if end is None else end
     a, b = view.comma_clause(sent.start, sent.end, pos)
     same = [d for d in days if a <= d.nstart < b]
     pool = same or days
     if len(pool) == 1:
         return pool[0].value("day")
-    best = min(pool, key=lambda d: min(abs(d.nstart - pos), abs(d.nend - pos)))
+    best = min(pool, key=lambda d: d.nstart - end if d.nstart >= end else pos - d.nend)
     return best.value("day")

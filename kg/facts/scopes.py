@@ -21,6 +21,11 @@ _OWN_SERIES = re.compile(
     r"eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty)\s+(?:[\w-]+\s+){0,2}?(?:patients|adults|children|recipients|cases)\b", re.I)
 _SINGLE_PATIENT = re.compile(r"\b(?:a|an)\s+\d{1,3}[- ]year[- ]old\b", re.I)
 _NO_FACTS = ("title", "references", "backmatter")
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+_CASE_PARAGRAPH = re.compile(
+    r"\s*(?:(?:the\s+)?(?P<ord>first|second|third|fourth|fifth|sixth)\s+(?:patient|case)\b"
+    r"|(?:patient|case)\s+(?P<num>\d{1,2})\b(?!\s*[:.])(?=\s+(?:was|is|had|,|\(|presented|developed|received)))", re.I)
+_NARRATIVE = re.compile(r"\b(?:he|she|his|her|him)\b|\bday\s*\+?\d", re.I)
 
 
 @dataclass
@@ -120,10 +125,43 @@ def view_nonblank(s, x, y) -> bool:
     return y - x > 3
 
 
+def _ordinal_cases(view: PaperView, fact_secs: set[int]) -> list[Scope]:
+    """Cases told paragraph by paragraph without headings: "The first patient ...", "Patient 2 was ..."."""
+    by_par: dict[int, list[Sentence]] = {}
+    for s in view.sentences:
+        if s.section in fact_secs:
+            by_par.setdefault(s.paragraph, []).append(s)
+    scopes: list[Scope] = []
+    current = None
+    for par, sents in sorted(by_par.items()):
+        m = _CASE_PARAGRAPH.match(view.text, sents[0].start)
+        if m:
+            n = _ORDINALS[m.group("ord").lower()] if m.group("ord") else int(m.group("num"))
+            current = Scope(f"case-{n}", f"Case {n}", "patient", "case")
+            scopes.append(current)
+        elif current is not None:
+            lo, hi = sents[0].start, sents[-1].end
+            if view.mentions_in(lo, hi, "CITATION") or not _NARRATIVE.search(view.text, lo, hi):
+                current = None
+                continue
+        else:
+            continue
+        current.pieces.extend((s, s.start, s.end) for s in sents)
+    return scopes if len(scopes) >= 2 else []
+
+
 def assign_scopes(view: PaperView) -> list[Scope]:
     """Every subject scope of the paper, own subjects first, then cited studies."""
     secs = view.layout.sections
     cases = _case_scopes(view)
+    if not cases:
+        fact_secs = {i for i, s in enumerate(secs) if s.kind not in _NO_FACTS and s.kind not in ("discussion", "conclusion")}
+        ordinal = _ordinal_cases(view, fact_secs)
+        if ordinal:
+            taken = {s.start for sc in ordinal for s, _, _ in sc.pieces}
+            allowed = {i for i, s in enumerate(secs) if s.kind not in _NO_FACTS}
+            cited = [c for c in _cited_scopes(view, allowed) if not any(s.start in taken for s, _, _ in c.pieces)]
+            return ordinal + cited
     fact_secs = {i for i, s in enumerate(secs) if s.kind not in _NO_FACTS}
     if cases:
         case_secs = {i for i, s in enumerate(secs) if s.kind == "case"}
