@@ -84,12 +84,6 @@ class Layout:
     def text(self) -> str:
         return self.norm.text
 
-    def section_at(self, pos: int) -> Section:
-        for s in self.sections:
-            if s.start <= pos < s.end:
-                return s
-        return self.sections[-1]
-
 
 def _case_number(token: str) -> int | None:
     t = token.lower()

@@ -1,7 +1,6 @@
 """Curation: review, reject/edit/add, provenance, stale anchors after text or annotator changes."""
 import csv
 import io
-import os
 import shutil
 
 import pytest

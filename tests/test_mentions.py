@@ -1,5 +1,4 @@
 """The annotator on small texts, one pattern family at a time (positives and negatives)."""
-import unicodedata
 
 import pytest
 import yaml

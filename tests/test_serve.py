@@ -11,7 +11,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper import JSON, POST, TURTLE, XML, SPARQLWrapper
 
 from kg.push import push
 from kg.query import format_result, load_query, run_query

@@ -77,21 +77,6 @@ def _add(doc: Doc, items) -> None:
     doc._.icans_candidates.extend(items)
 
 
-@Language.factory("icans_sentences_v1")
-def make_sentences(nlp: Language, name: str):
-    """Sentence starts from the layout (headings, abbreviations, citations handled there)."""
-    def component(doc: Doc) -> Doc:
-        layout: Layout = doc._.layout
-        if layout is None:
-            return doc
-        for s in layout.sentences:
-            span = doc.char_span(s.start, s.end, alignment_mode="expand")
-            if span is not None and len(span):
-                span[0].is_sent_start = True
-        return doc
-    return component
-
-
 @Language.factory("icans_lexicon_v1")
 def make_lexicon(nlp: Language, name: str):
     """Ontology terms: case-insensitive labels, case-sensitive abbreviations, near-misses."""
@@ -295,14 +280,6 @@ def get_nlp() -> Language:
         nlp.add_pipe(name)
     return nlp
 
-
-def sentence_doc(ann_text: str) -> Doc:
-    """A Doc of the normalized text with sentence starts set (for spaCy users, e.g. displaCy)."""
-    layout = analyze(ann_text)
-    nlp = get_nlp()
-    doc = nlp.make_doc(layout.text)
-    doc._.layout = layout
-    return make_sentences(nlp, "icans_sentences_v1")(doc)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import bisect
-import re
 
 from ..annotate.pipeline import AnnotatedPaper
 from ..structure import Sentence
@@ -71,6 +70,3 @@ class PaperView:
         sa, sb = norm.span(s0, s1)
         orig = self.ann.text
         return Evidence(a, b, sa, sb, orig[a:b], orig[sa:sb])
-
-    def has(self, rx: re.Pattern, lo: int, hi: int) -> bool:
-        return rx.search(self.text, lo, hi) is not None

@@ -101,7 +101,6 @@ def rdflib_latency(out: Path, cap: float) -> dict[str, float | None]:
     proc.start()
     child.close()
     res: dict[str, float | None] = {}
-    deadline = None
     for step in ["load"] + QUERIES:
         limit = 900 if step == "load" else cap
         if not parent.poll(limit):
