@@ -22,9 +22,11 @@ _NEGATED = re.compile(
 _STEMS = {
     "improvement": r"improv(?:ed|ement|ements|ing)",
     "resolution": r"resol(?:ved|ution)|recover(?:ed|y)|normali[sz]ed|complete\s+(?:response|resolution|recovery)"
-                  r"|returned\s+to\s+(?:(?:his|her|their|neurologic(?:al)?|the)\s+)*baseline|back\s+to\s+baseline",
+                  r"|returned\s+to\s+(?:(?:his|her|their|neurologic(?:al)?|the)\s+)*(?:baseline|normal)"
+                  r"|back\s+to\s+(?:baseline|normal)",
     "response": r"respon(?:ded|se|ses)|(?:clinical\s+)?benefits?",
-    "death": r"died|passed\s+away|expired|succumbed",
+    "death": r"died|passed\s+away|expired|succumbed|(?<=his\s)death|(?<=her\s)death|(?<=patient's\s)death"
+             r"|death(?=\s+on\s+(?:day|D\s?\+))",
 }
 _TRIGGER = re.compile(
     r"\b(?:(?:prompt|rapid|rapidly|quick|significant|marked|dramatic|gradual|sustained|durable|slow|partial|"
@@ -36,7 +38,7 @@ _TRIGGER = re.compile(
 
 # cheap pre-filter: sentences without any of these words cannot hold an outcome
 _ANY_CUE = re.compile(r"improv|resol|recover|normali|respon|benefit|died|passed\s+away|expired|succumbed|baseline|"
-                      r"unresponsive|complete")   # searched in the lowercased text
+                      r"unresponsive|complete|normal|death")   # searched in the lowercased text
 _HYPOTHETICAL = re.compile(
     r"\b(?:can|could|may|might|would|should|will|help|helps|potential|potentially|expected|if|whether|"
     r"aim|aimed|goal|hope|predict|predicts|predicted|possible|likely|faster|earlier|to\s+achieve|"
