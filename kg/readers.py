@@ -49,7 +49,8 @@ def parse_reference_text(n: int, text: str) -> dict:
     """A numbered reference as {n, title, doi, pmid} (title: the sentence after the authors)."""
     doi = _DOI.search(text)
     pmid = _PMID.search(text)
-    parts = [p.strip() for p in re.split(r"(?<=[a-z0-9)\]])\.\s+(?=[A-Z0-9])", text) if p.strip()]
+    # Vancouver style: "Authors Initials. Title. Journal. Year" (authors end with an initial)
+    parts = [p.strip() for p in re.split(r"(?<=[A-Za-z0-9)\]])\.\s+(?=[A-Z0-9])", text) if p.strip()]
     title = parts[1] if len(parts) > 2 else (parts[0] if parts else "")
     return {"n": n, "title": title.rstrip("."), "doi": doi.group(1) if doi else "",
             "pmid": pmid.group(1) if pmid else ""}

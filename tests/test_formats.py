@@ -104,3 +104,19 @@ def test_format_override_and_replace(tmp_path):
     assert r.exit_code == 1 and "--replace" in r.output
     r = kg("add", FORMATS / "jats.xml", "--corpus", corpus, "--id", "raw", "--replace")
     assert r.exit_code == 0 and (corpus / "papers" / "raw" / "source.xml").exists()
+
+
+def test_plain_text_reference_section(tmp_path):
+    paper = tmp_path / "refs.txt"
+    paper.write_text(
+        "Case 1\nA 50-year-old man received IT methotrexate 12 mg on day 9 and improved [1], as others saw [2].\n\n"
+        "References\n1. Smith J, Doe A. Intrathecal therapy for ICANS. J Test. 2020;1:1-2. doi:10.1000/xyz.1\n"
+        "2. Lee K. Anakinra in neurotoxicity: a series.\n   Blood Adv. 2021. PMID: 12345678\n", encoding="utf-8")
+    corpus, out = tmp_path / "corpus", tmp_path / "out"
+    assert kg("add", paper, "--corpus", corpus).exit_code == 0
+    assert kg("build", "--corpus", corpus, "--out", out).exit_code == 0
+    cites = {r["ref"]: r for r in rows(out, "citations")}
+    assert cites["1"]["doi"] == "10.1000/xyz.1" and cites["1"]["title"] == "Intrathecal therapy for ICANS"
+    assert cites["2"]["title"] == "Anakinra in neurotoxicity: a series"
+    mentions = json.loads((out / "mentions" / "refs.json").read_text())["mentions"]
+    assert not any(m["label"] == "CITATION" and m["start"] > paper.read_text().index("References") for m in mentions)
