@@ -135,3 +135,11 @@ def test_case_series_without_headings():
     assert days == {"case-1": (6, 8, 2), "case-2": (7, 9, 2)}
     responders = {(x.subject, "+".join(label(a) for a in x.agents)) for x in f.findings if x.refractory and x.responders}
     assert responders == {("case-1", "dasatinib"), ("case-2", "anakinra")}
+
+
+def test_cohort_with_leading_denominator():
+    f = facts_of("cohort-of-leading.txt")
+    assert finding_rows(f) == {("cohort", "cytarabine+hydrocortisone+methotrexate", "intrathecal", True, 18, 13,
+                                "resolution")}
+    assert ("cohort", "methotrexate", 15, "mg", "intrathecal", None) in admin_rows(f)
+    assert not [s for s in f.subjects if s.source]  # "[1,2]" introduces no finding (no outcome)

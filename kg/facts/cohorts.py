@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from ..ontology import Ontology
-from .cues import (ALL_OF, COUNT_GROUP, COUNT_OF, REFRACTORY, RESPONDER_COUNT, SUBSET, VAGUE, not_given, number,
+from .cues import (ALL_OF, COUNT_GROUP, COUNT_OF, OF_LEADING, REFRACTORY, RESPONDER_COUNT, SUBSET, VAGUE,
+                   not_given, number,
                    refractory_span)
 from .givens import givens_in
 from .model import Administration, Finding, GradeAssessment, Subject
@@ -58,7 +59,7 @@ def _counts(view: PaperView, pieces, outcome_piece) -> tuple[int | None, int | N
             treated, treated_pos = number(m.group("n")), m.start("n")
             break
     oa, ob = outcome_piece[1], outcome_piece[2]
-    m = COUNT_OF.search(text, oa, ob)
+    m = COUNT_OF.search(text, oa, ob) or OF_LEADING.search(text, oa, ob)
     if m:
         n, tot = number(m.group("n")), number(m.group("m"))
         if n is not None and tot is not None and n <= tot:
@@ -155,7 +156,7 @@ def extract_own_cohort(view: PaperView, scope: Scope, onto: Ontology):
         for s, a, b in scope.pieces:
             for ca, cb in _clauses(text, a, b):
                 outs = [o for o in view.mentions_in(ca, cb, "OUTCOME") if o.value("outcome") in _POSITIVE]
-                m = COUNT_OF.search(text, ca, cb)
+                m = COUNT_OF.search(text, ca, cb) or OF_LEADING.search(text, ca, cb)
                 if not outs or not m:
                     continue
                 n, tot = number(m.group("n")), number(m.group("m"))

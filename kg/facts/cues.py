@@ -46,6 +46,9 @@ COUNT_GROUP = re.compile(
     rf"\b(?P<n>{_NUMW})\s*(?:\(\s*\d+(?:\.\d+)?\s*%\s*\)\s*)?(?:[\w-]+\s+){{0,3}}?{_PEOPLE}\b"
     rf"|\b(?:series|analysis|cohort|total|group|study)\s+of\s+(?P<s>{_NUMW})\b"
     rf"|\(\s*n\s*=\s*(?P<eq>\d+)\s*\)", re.I)
+# "Of 18 evaluable patients, 13 (72%) achieved ..." -> (n=13, m=18)
+OF_LEADING = re.compile(rf"\b(?:of|among)\s+(?:the\s+|these\s+)?(?P<m>{_NUMW})\s+(?:[\w-]+\s+){{0,3}}?{_PEOPLE}\s*,\s*"
+                        rf"(?P<n>{_NUMW})\b(?!\s*(?:days?|hours?|weeks?|mg|%))", re.I)
 SUBSET = re.compile(rf"\bout\s+of\s+(?:the\s+)?(?:total\s+of\s+)?{_NUMW}\s+{_PEOPLE}[^,;]*,\s*(?P<n>{_NUMW})\s+(?:were|had|received|was)\b", re.I)
 ALL_OF = re.compile(rf"\b(?:all\s+(?:(?P<n>{_NUMW})\b|these\b|of\s+them\b|{_PEOPLE}\b)?|both\b|each\s+of\s+them\b)", re.I)
 RESPONDER_COUNT = re.compile(
