@@ -143,3 +143,12 @@ def test_cohort_with_leading_denominator():
                                 "resolution")}
     assert ("cohort", "methotrexate", 15, "mg", "intrathecal", None) in admin_rows(f)
     assert not [s for s in f.subjects if s.source]  # "[1,2]" introduces no finding (no outcome)
+
+
+def test_refractory_cue_knows_brand_names_from_the_ontology():
+    text = ("Case presentation\nA 60-year-old man received Yescarta. On day 5 he had grade 3 ICANS. "
+            "The encephalopathy persisted despite Decadron, so siltuximab 11 mg/kg IV was given on day 7. "
+            "He improved on day 8.\n")
+    f = extract_facts(annotate_text(text, "brand"))
+    rows = {("+".join(label(a) for a in x.agents), x.refractory, x.responders) for x in f.findings}
+    assert ("siltuximab", True, 1) in rows

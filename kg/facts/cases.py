@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..ontology import Ontology
-from .cues import REFRACTORY
+from .cues import refractory_re
 from .givens import Given, givens_in, pick_day
 from .model import Administration, CsfFinding, Finding, GradeAssessment, OutcomeFact, Subject
 from .scopes import Scope
@@ -60,7 +60,7 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_sentences)
         for g in givens:
             admins.append(Administration(subj, g.agent, g.dose_value, g.dose_unit, g.route, g.day,
                                          view.evidence(g.start, g.end)))
-        explicit = bool(REFRACTORY.search(text, lo, hi) or REFRACTORY.search(prev_sent_text))
+        explicit = bool(refractory_re(onto).search(text, lo, hi) or refractory_re(onto).search(prev_sent_text))
         groups: dict[tuple, list[Given]] = {}
         for g in givens:
             if g.label != "DRUG" or g.lymphodepletion or onto.terms[g.agent].supportive:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..ontology import Ontology
-from .cues import (ALL_OF, COUNT_GROUP, COUNT_OF, OF_LEADING, REFRACTORY, RESPONDER_COUNT, SUBSET, VAGUE,
+from .cues import (ALL_OF, COUNT_GROUP, COUNT_OF, OF_LEADING, RESPONDER_COUNT, SUBSET, VAGUE, refractory_re,
                    not_given, number,
                    refractory_span)
 from .givens import givens_in
@@ -31,7 +31,7 @@ def _agents_in(view: PaperView, onto: Ontology, pieces) -> tuple[tuple[str, ...]
                 if g.route:
                     routes.append(g.route)
         for m in view.mentions_in(a, b, "DRUG_CLASS", "REGIMEN"):
-            if refractory_span(view.text, m.nstart, m.nend) or onto.terms[m.term].supportive:
+            if refractory_span(onto, view.text, m.nstart, m.nend) or onto.terms[m.term].supportive:
                 continue
             if not_given(view.text, s.start, m.nstart, m.nend, s.end):
                 continue
@@ -113,7 +113,7 @@ def extract_cited(view: PaperView, scope: Scope, onto: Ontology):
     if route is None:
         route = _agents_in(view, onto, scope.pieces)[1]
     treated, responders = _counts(view, scope.pieces, opiece)
-    refractory = any(REFRACTORY.search(view.text, a, b) for _, a, b in scope.pieces)
+    refractory = any(refractory_re(onto).search(view.text, a, b) for _, a, b in scope.pieces)
     subject = Subject(scope.key, "cohort", "cohort", scope.source, evidence, size=treated)
     admins = []
     for s, a, b in scope.pieces:
@@ -163,10 +163,10 @@ def extract_own_cohort(view: PaperView, scope: Scope, onto: Ontology):
                 if n is None or tot is None or n > tot:
                     continue
                 findings.append(Finding(f"cohort-t{len(findings) + 1}", scope.key, main[0], main[1],
-                                        bool(REFRACTORY.search(text, ca, cb)), tot, n, outs[0].value("outcome"),
+                                        bool(refractory_re(onto).search(text, ca, cb)), tot, n, outs[0].value("outcome"),
                                         None, None, None, view.evidence(ca, cb)))
         if findings and not any(f.refractory for f in findings):
-            whole = any(REFRACTORY.search(text, a, b) for s, a, b in scope.pieces
+            whole = any(refractory_re(onto).search(text, a, b) for s, a, b in scope.pieces
                         if view.section(s).kind in ("title", "methods"))
             if whole:
                 f = findings[0]

@@ -2,23 +2,40 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from ..annotate.lexicon import label_variants
 from ..annotate.patterns import NUMBER_WORDS
+from ..ontology import Ontology
 
 _NUMW = r"(?:\d+|" + "|".join(sorted((w for w in NUMBER_WORDS if w not in ("a", "an", "single", "zero")),
                                      key=len, reverse=True)) + r")"
 _PEOPLE = r"(?:patients?|children|child|adults?|cases?|subjects?|individuals?|recipients?|pts)"
 
-REFRACTORY = re.compile(
-    r"\b(?:steroids?|corticosteroids?|glucocorticoids?|dexamethasone|methylprednisolone)(?:\s*/\s*[\w-]+)*[- ]?(?:refractory|resistant)\b"
-    r"|\brefractory\s+(?:to\s+)?(?:high[- ]dose\s+)?(?:systemic\s+)?(?:steroids?|corticosteroids?|glucocorticoids?|dexamethasone|methylprednisolone)\b"
-    r"|\b(?:after|despite)\s+(?:failing|failure\s+of)\s+(?:\w+\s+){0,2}(?:steroids?|corticosteroids?|glucocorticoids?|dexamethasone|methylprednisolone)"
-    r"|\bnon-?responders?\s+to\s+(?:\w+\s+){0,2}(?:steroids?|corticosteroids?|glucocorticoids?|dexamethasone|methylprednisolone)"
-    r"|\b(?:persist\w*|progress\w*|worsen\w*|recurr\w*)\s+(?:\w+\s+){0,4}?(?:despite|after)\s+(?:\w+\s+){0,6}?"
-    r"(?:steroids?|corticosteroids?|glucocorticoids?|dexamethasone|methylprednisolone)"
-    r"|\bdespite\s+(?:\w+\s+){0,3}(?:steroids?|corticosteroids?|glucocorticoids?|dexamethasone|methylprednisolone)"
+_REFRACTORY_TEMPLATE = (
+    r"\b(?:{S})(?:\s*/\s*[\w-]+)*[- ]?(?:refractory|resistant)\b"
+    r"|\brefractory\s+(?:to\s+)?(?:high[- ]dose\s+)?(?:systemic\s+)?(?:{S})\b"
+    r"|\b(?:after|despite)\s+(?:failing|failure\s+of)\s+(?:\w+\s+){{0,2}}(?:{S})"
+    r"|\bnon-?responders?\s+to\s+(?:\w+\s+){{0,2}}(?:{S})"
+    r"|\b(?:persist\w*|progress\w*|worsen\w*|recurr\w*)\s+(?:\w+\s+){{0,4}}?(?:despite|after)\s+(?:\w+\s+){{0,6}}?(?:{S})"
+    r"|\bdespite\s+(?:\w+\s+){{0,3}}(?:{S})"
     r"|\b(?:given|due\s+to|for|with)\s+(?:concerns?\s+for\s+)?(?:steroid[- ])?refractory\s+(?:ICANS|neurotoxicity)"
-    r"|\brefractory\s+(?:ICANS|neurotoxicity)\b", re.I)
+    r"|\brefractory\s+(?:ICANS|neurotoxicity)\b")
+
+
+@lru_cache(maxsize=4)
+def refractory_re(onto: Ontology) -> re.Pattern:
+    """Statements that ICANS persisted despite corticosteroids, with every corticosteroid the ontology
+    knows (class labels, INNs, brands, abbreviations) in place of {S}: "despite Decadron", "steroid-refractory"."""
+    words = set()
+    for t in onto.terms.values():
+        if onto.is_a(t.id, "Corticosteroid"):
+            for label in t.labels + t.abbreviations:
+                for form in label_variants(label):
+                    words.add(re.escape(form).replace(r"\ ", r"\s+"))
+    alternation = "|".join(sorted(words, key=len, reverse=True))
+    return re.compile(_REFRACTORY_TEMPLATE.format(S=alternation), re.I)
+
 
 # a drug mention preceded/followed by these is not a new administration
 _NOT_GIVEN_BEFORE = re.compile(
@@ -69,9 +86,9 @@ def not_given(text: str, clause_start: int, start: int, end: int, sent_end: int)
     return bool(_NOT_GIVEN_BEFORE.search(before) or _NOT_GIVEN_AFTER.match(after))
 
 
-def refractory_span(text: str, start: int, end: int) -> bool:
+def refractory_span(onto: Ontology, text: str, start: int, end: int) -> bool:
     """Whether a position lies inside a refractory phrase ('steroid-refractory', 'despite steroids')."""
-    for m in REFRACTORY.finditer(text, max(0, start - 80), min(len(text), end + 40)):
+    for m in refractory_re(onto).finditer(text, max(0, start - 80), min(len(text), end + 40)):
         if m.start() <= start and end <= m.end():
             return True
     return False

@@ -78,7 +78,7 @@ def givens_in(view: PaperView, sent: Sentence, lo: int | None = None, hi: int | 
     drugs = []
     for m, mend in _drug_mentions(view, lo, hi):
         cstart = view.clause_start(sent.start, m.nstart)
-        if not_given(text, cstart, m.nstart, mend, hi) or refractory_span(text, m.nstart, m.nend):
+        if not_given(text, cstart, m.nstart, mend, hi) or refractory_span(view.onto, text, m.nstart, m.nend):
             continue
         lympho = bool(LYMPHODEPLETION.search(text, max(sent.start, m.nstart - 60), m.nstart))
         drugs.append(Given(m.term, m.label, m.nstart, mend, anchor=m.nstart, lymphodepletion=lympho))
