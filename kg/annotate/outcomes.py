@@ -54,7 +54,8 @@ _METRIC_BEFORE = re.compile(r"\b(?:time|times|rate|rates|duration|criteria|defin
 _SURVIVAL_AFTER = re.compile(r"^\s*(?:overall\s+|progression[- ]free\s+)?(?:survival|outcomes?|rates?)\b", re.I)
 _IMAGING = re.compile(r"\b(?:MRI|CT|PET|imaging|scan|radiolog\w*|enhancement|lesions?|hyperintensit\w*|areas\s+involved)\b")
 _CRS_CONTEXT = re.compile(r"\b(?:CRS|cytokine release|fever|fevers|febrile|hypotension|hypoxia|vasopressors?)\b", re.I)
-_CLAUSE_SPLIT = re.compile(r"[;:]|,\s*(?:whereas|while|but|however|although)\b|\b(?:whereas|however|but)\b")
+# where a clause ends: used by the outcome and grade rules here and by fact extraction
+CLAUSE_SPLIT = re.compile(r"[;:]|,\s*(?:whereas|while|but|however|although)\b|\b(?:whereas|while|however|but)\b")
 
 
 @lru_cache(maxsize=4)
@@ -65,7 +66,7 @@ def outcome_codes(onto: Ontology) -> dict[str, str]:
 
 def _clause_before(text: str, sent_start: int, pos: int) -> str:
     seg = text[sent_start:pos]
-    parts = _CLAUSE_SPLIT.split(seg)
+    parts = CLAUSE_SPLIT.split(seg)
     return parts[-1] if parts else seg
 
 

@@ -22,7 +22,7 @@ from ..structure import Layout, analyze
 from . import patterns
 from .lexicon import CATEGORY_LABEL, fuzzy_index, lexicon_entries, within_one_edit
 from .model import Mention
-from .outcomes import _CLAUSE_SPLIT, _CRS_CONTEXT, find_outcomes
+from .outcomes import _CRS_CONTEXT, CLAUSE_SPLIT, find_outcomes
 
 ANNOTATOR_VERSION = "icans-annotator/0.1.0"
 
@@ -241,7 +241,7 @@ def _sentence_bounds(layout: Layout | None, pos: int, text: str) -> tuple[int, i
 
 def _grade_syndrome(text: str, s0: int, s1: int, pos: int, syn_spans) -> str:
     before = text[s0:pos]
-    parts = _CLAUSE_SPLIT.split(before)
+    parts = CLAUSE_SPLIT.split(before)
     clause_start = pos - len(parts[-1]) if parts else s0
     for lo in (clause_start, s0):
         found = sorted((a, code) for a, b, code in syn_spans if lo <= a < pos and code in ("ICANS", "CRS"))

@@ -56,7 +56,6 @@ COMPARISON = re.compile(r"\b(?:consistent\s+with|in\s+line\s+with|similar\s+to|i
 STUDY_CUE = re.compile(r"\b(?:series|study|studies|report|reports|analysis|analy[sz]ed|experience|cohort|trial|"
                        r"review|reviewed|registry|investigators|et\s+al)\b", re.I)
 OWN_CUE = re.compile(r"^\s*(?:our|we|in\s+our|here|this\s+(?:case|patient|report))\b", re.I)
-CLAUSE_BREAK = re.compile(r";|,\s*(?:while|whereas|but|however|although)\b|\s(?:while|whereas)\s")
 
 COUNT_OF = re.compile(rf"\b(?P<n>{_NUMW})\s+(?:{_PEOPLE}\s+)?(?:out\s+)?of\s+(?:the\s+)?(?:total\s+of\s+)?(?P<m>{_NUMW})\b", re.I)
 COUNT_GROUP = re.compile(

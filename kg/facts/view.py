@@ -5,7 +5,7 @@ import bisect
 
 from ..annotate.pipeline import AnnotatedPaper
 from ..structure import Sentence
-from .cues import CLAUSE_BREAK
+from ..annotate.outcomes import CLAUSE_SPLIT
 from .model import Evidence
 
 
@@ -42,7 +42,7 @@ class PaperView:
 
     def clause_start(self, sent_lo: int, pos: int) -> int:
         last = sent_lo
-        for m in CLAUSE_BREAK.finditer(self.text, sent_lo, pos):
+        for m in CLAUSE_SPLIT.finditer(self.text, sent_lo, pos):
             last = m.end()
         return last
 
