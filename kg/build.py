@@ -119,14 +119,20 @@ def paper_key(paper: Paper, meta: dict, corpus: Path, onto_digest: str) -> str:
     return h.hexdigest()[:24]
 
 
-def process_paper(paper: Paper, meta: dict, key: str, corpus: Path) -> PaperResult:
-    """Annotate, extract, curate, serialize and validate one paper."""
-    onto = load_ontology()
+def machine_facts(paper: Paper, meta: dict, corpus: Path, onto):
+    """(mentions, facts) of a paper before curation: the annotator's mentions, or the curator's brat ones."""
     ann = annotate_text(paper.text, paper.id)
     side = _side_files(corpus, paper.id)
     if BRAT_FILE in side:
         ann = with_mentions(ann, parse_ann(side[BRAT_FILE], paper.text), onto, side[BRAT_FILE])
-    facts = extract_facts(ann, meta, onto)
+    return ann, extract_facts(ann, meta, onto)
+
+
+def process_paper(paper: Paper, meta: dict, key: str, corpus: Path) -> PaperResult:
+    """Annotate, extract, curate, serialize and validate one paper."""
+    onto = load_ontology()
+    ann, facts = machine_facts(paper, meta, corpus, onto)
+    side = _side_files(corpus, paper.id)
     warnings: tuple[str, ...] = ()
     if CURATION_FILE in side:
         facts, cr = apply_curation(facts, side[CURATION_FILE], paper.text, onto)
