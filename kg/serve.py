@@ -130,6 +130,7 @@ class SparqlServer:
         self.engine: subprocess.Popen | None = None
         self.httpd: ThreadingHTTPServer | None = None
         self.engine_url = ""
+        self.page = b""
 
     @property
     def url(self) -> str:
@@ -159,8 +160,8 @@ class SparqlServer:
                     self.stop()
                     raise ServeError(f"the Oxigraph server did not start: {err.strip()[:500]}") from None
                 time.sleep(0.05)
-        server = self
-        handler = type("Handler", (_Handler,), {"server_ref": server})
+        self.page = _page(self.out)   # built once: the competency questions do not change while serving
+        handler = type("Handler", (_Handler,), {"server_ref": self})
         try:
             self.httpd = ThreadingHTTPServer((self.host, self.port), handler)
         except OSError as e:
@@ -222,7 +223,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         parsed = urllib.parse.urlsplit(self.path)
         if parsed.path in ("/", "/index.html"):
-            return self._send(200, _page(self.server_ref.out), "text/html; charset=utf-8")
+            return self._send(200, self.server_ref.page, "text/html; charset=utf-8")
         if parsed.path.startswith("/html/"):
             return self._static(urllib.parse.unquote(parsed.path[len("/html/"):]))
         if parsed.path != "/sparql":

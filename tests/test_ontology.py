@@ -86,3 +86,15 @@ def test_readme_class_tree_is_current():
 
     readme = (ontology_dir() / "README.md").read_text(encoding="utf-8")
     assert readme == readme_with_tree(readme, load_ontology()), "run `python -m kg.ontology_doc`"
+
+
+def test_outcome_rules_emit_only_ontology_codes():
+    from kg.annotate.outcomes import check_codes
+    from kg.errors import OntologyError
+    from kg.ontology import Ontology
+
+    onto = load_ontology()
+    check_codes(onto)
+    without = Ontology({k: t for k, t in onto.terms.items() if t.code != "no_response"}, onto.digest)
+    with pytest.raises(OntologyError, match="no_response"):
+        check_codes(without)

@@ -1,14 +1,14 @@
 """Outcome mentions with ConText-style context: negation, hypothetical, non-toxicity responses.
 
-Trigger words come from the ontology's outcome terms (their labels); this module adds
-inflections, the context windows and the rules that veto or re-type a trigger.
+The trigger grammar (stems, modifiers, negated phrases) and the context windows live here
+because they are rules, not vocabulary; the codes they emit are the ``icans:code`` values of
+the ontology's outcome terms, checked once when the pipeline is built (``check_codes``).
 """
 from __future__ import annotations
 
 import bisect
 import re
-from functools import lru_cache
-
+from ..errors import OntologyError
 from ..ontology import Ontology
 
 # Phrases that state no benefit: matched before the single triggers they contain.
@@ -58,10 +58,15 @@ _CRS_CONTEXT = re.compile(r"\b(?:CRS|cytokine release|fever|fevers|febrile|hypot
 CLAUSE_SPLIT = re.compile(r"[;:]|,\s*(?:whereas|while|but|however|although)\b|\b(?:whereas|while|however|but)\b")
 
 
-@lru_cache(maxsize=4)
-def outcome_codes(onto: Ontology) -> dict[str, str]:
-    """Outcome codes from the ontology: {'improvement': 'improvement', ...}."""
-    return {t.code: t.code for t in onto.terms.values() if t.category == "outcome"}
+CODES = ("improvement", "resolution", "no_response", "death")
+
+
+def check_codes(onto: Ontology) -> None:
+    """Fail early if the ontology lacks an outcome code these rules emit."""
+    known = {t.code for t in onto.terms.values() if t.category == "outcome"}
+    missing = [c for c in CODES if c not in known]
+    if missing:
+        raise OntologyError(f"ontology/icans.ttl has no outcome term with icans:code {missing[0]!r}")
 
 
 def _clause_before(text: str, sent_start: int, pos: int) -> str:
@@ -76,9 +81,8 @@ def syndrome_of(text: str, sent_start: int, start: int, end: int) -> str:
     return "CRS" if _CRS_CONTEXT.search(clause) else "ICANS"
 
 
-def find_outcomes(text: str, sentences: list[tuple[int, int]], onto: Ontology):
+def find_outcomes(text: str, sentences: list[tuple[int, int]]):
     """Outcome candidates ``(start, end, 'OUTCOME', values, extra)`` in normalized text."""
-    codes = outcome_codes(onto)
     out = []
     hits = [m.start() for m in _ANY_CUE.finditer(text.lower())]
     for s0, s1 in sentences:
@@ -92,7 +96,7 @@ def find_outcomes(text: str, sentences: list[tuple[int, int]], onto: Ontology):
             if _HYPOTHETICAL.search(_clause_before(text, s0, a)):
                 continue
             taken.append((a, b))
-            out.append((a, b, "OUTCOME", (("outcome", codes.get("no_response", "no_response")),),
+            out.append((a, b, "OUTCOME", (("outcome", "no_response"),),
                         (("syndrome", syndrome_of(text, s0, a, b)),)))
         for m in _TRIGGER.finditer(sent):
             a, b = s0 + m.start(), s0 + m.end()
@@ -122,6 +126,6 @@ def find_outcomes(text: str, sentences: list[tuple[int, int]], onto: Ontology):
             lead = re.match(r"(?:and\s+)+", text[a:cb], re.I)
             if lead:
                 a += lead.end()
-            out.append((a, b, "OUTCOME", (("outcome", codes.get(code, code)),),
+            out.append((a, b, "OUTCOME", (("outcome", code),),
                         (("syndrome", syndrome_of(text, s0, a, b)),)))
     return out

@@ -58,7 +58,6 @@ _FEMALE = {"woman", "female", "girl", "lady"}
 _OPENING = re.compile(
     r"opening pressure\b[^.;\d]{0,25}?(\d+(?:\.\d+)?)\s*(cm\s*(?:of\s*)?(?:H2O|H₂O|water)(?:\s*\(H2O\))?|cmH2O|cm\s*H2O|mm\s*Hg|mmHg)?", re.I)
 _LYMPHS = re.compile(r"(?<![\w.%])(\d+(?:\.\d+)?)\s*(?:lymphocytes|lymphs)\b(?!\s*%)|\blymphocytes?\s*(?:of|:|were|was|count(?: of)?)\s*(\d+(?:\.\d+)?)(?!\s*%)", re.I)
-_LYMPH_CUE = re.compile(r"lymph", re.I)
 
 _REL = re.compile(
     r"\b(?:(a|one|two|three|four|five|\d+)\s+days?\s+later|(the\s+)?(next|following)\s+day"

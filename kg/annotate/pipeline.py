@@ -22,7 +22,7 @@ from ..structure import Layout, analyze
 from . import patterns
 from .lexicon import CATEGORY_LABEL, fuzzy_index, lexicon_entries, within_one_edit
 from .model import Mention
-from .outcomes import _CRS_CONTEXT, CLAUSE_SPLIT, find_outcomes
+from .outcomes import _CRS_CONTEXT, CLAUSE_SPLIT, check_codes, find_outcomes
 
 ANNOTATOR_VERSION = "icans-annotator/0.1.0"
 
@@ -143,13 +143,13 @@ def make_patterns(nlp: Language, name: str):
 @Language.factory("icans_outcomes_v1")
 def make_outcomes(nlp: Language, name: str):
     """Outcome mentions with negation, hypothetical and non-toxicity context."""
-    onto = load_ontology()
+    check_codes(load_ontology())
 
     def component(doc: Doc) -> Doc:
         layout: Layout = doc._.layout
         sents = [(s.start, s.end) for s in layout.sentences if not s.is_heading] if layout else \
             [(s.start_char, s.end_char) for s in doc.sents]
-        _add(doc, [c + ("",) for c in find_outcomes(doc_text(doc), sents, onto)])
+        _add(doc, [c + ("",) for c in find_outcomes(doc_text(doc), sents)])
         return doc
     return component
 

@@ -48,7 +48,7 @@ _NOT_GIVEN_AFTER = re.compile(
     r"|\s+(?:was|were|had\s+been|has\s+been)\s+(?:then\s+)?(?:tapered|stopped|discontinued|held|weaned|changed|switched|"
     r"withdrawn|continued|maintained|replaced))", re.I)
 PREPOSED_EARLIER = re.compile(r"^\s*(?:following|after|before|prior\s+to)\b[^,]*$", re.I)
-REPEAT_DAY = re.compile(r"\b(?:repeated|again|re-?dosed|second\s+dose|and)\s+(?:on\s+)?$", re.I)
+REPEAT_DAY = re.compile(r"\b(?:repeated|again|re-?dosed|second\s+dose)\s+(?:on\s+)?$", re.I)
 LYMPHODEPLETION = re.compile(r"\blymphodeplet\w*|\bconditioning\b|\bbridging\b", re.I)
 COMPARISON = re.compile(r"\b(?:consistent\s+with|in\s+line\s+with|similar\s+to|in\s+agreement\s+with|"
                         r"as\s+(?:previously\s+)?(?:reported|described|shown|suggested)|supported\s+by|"

@@ -153,8 +153,7 @@ def _assign_days(view: PaperView, sent: Sentence, lo: int, hi: int, givens: list
     text = view.text
     days = view.mentions_in(lo, hi, "DAY")
     out = []
-    repeats = [d for d in days if REPEAT_DAY.search(text[max(lo, d.nstart - 20):d.nstart])
-               and re.search(r"\brepeated|\bagain|\bre-?dosed", text[max(lo, d.nstart - 25):d.nstart], re.I)]
+    repeats = [d for d in days if REPEAT_DAY.search(text, max(lo, d.nstart - 25), d.nstart)]
     plain = [d for d in days if d not in repeats]
     for g in givens:
         if g.label == "CELL_THERAPY":
