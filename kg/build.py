@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import shutil
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,7 +32,7 @@ from .facts import extract_facts
 from .html import paper_page, write_site
 from .ontology import load_ontology, ontology_dir
 from .outdir import MARKER, build_lock, recover, staging_dir, switch_in
-from .projection import project, to_graphml, to_json
+from .projection import fragment, project, write_exports
 from .rdf import ONTOLOGY_GRAPH, graph_iri, paper_iri, paper_quads, to_nquads
 from .store import STORE_DIR, create_store
 from .validate import validate_quads
@@ -60,7 +59,7 @@ class PaperResult:
     key: str
     nquads: bytes
     mentions_json: bytes
-    facts: bytes          # pickled PaperFacts, for the HTML projection
+    projection: bytes     # the paper's projection fragment, for the corpus views and exports
     n_mentions: int
     n_quads: int
     counts: dict
@@ -143,11 +142,11 @@ def process_paper(paper: Paper, meta: dict, key: str, corpus: Path) -> PaperResu
     if not report.conforms:
         raise BuildError(f"{paper.id}: the extracted graph violates ontology/shapes.ttl "
                          f"({report.violations} violation(s)); run `kg validate` for the report\n{report.text[:1500]}")
-    page = paper_page(project([facts], onto), paper.id).encode("utf-8")
+    g = project([facts], onto)
     return PaperResult(paper.id, key, data,
                        (json.dumps(ann.to_json(), indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
-                       pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL), len(ann.mentions), len(quads),
-                       {k: len(getattr(facts, k)) for k in COUNTS}, warnings, page)
+                       fragment(g), len(ann.mentions), len(quads),
+                       {k: len(getattr(facts, k)) for k in COUNTS}, warnings, paper_page(g, paper.id).encode("utf-8"))
 
 
 def _work(args) -> PaperResult | tuple[str, str]:
@@ -224,7 +223,7 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 
 def _build_into(staged: Path, papers, onto, progress, corpus: Path, out: Path, jobs: int, full: bool) -> dict:
-    for d in ("rdf", "mentions", "facts", "html"):
+    for d in ("rdf", "mentions", "projection", "html"):
         (staged / d).mkdir()
     index = corpus_index(papers)
     prev = {} if full else _previous(out, onto.digest)
@@ -235,9 +234,9 @@ def _build_into(staged: Path, papers, onto, progress, corpus: Path, out: Path, j
         key = paper_key(paper, meta, corpus, onto.digest)
         keys[paper.id] = key
         old = [out / "rdf" / f"{paper.id}.nq", out / "mentions" / f"{paper.id}.json",
-               out / "facts" / f"{paper.id}.pickle", out / "html" / f"paper-{paper.id}.html"]
+               out / "projection" / f"{paper.id}.json", out / "html" / f"paper-{paper.id}.html"]
         new = [staged / "rdf" / f"{paper.id}.nq", staged / "mentions" / f"{paper.id}.json",
-               staged / "facts" / f"{paper.id}.pickle", staged / "html" / f"paper-{paper.id}.html"]
+               staged / "projection" / f"{paper.id}.json", staged / "html" / f"paper-{paper.id}.html"]
         if prev_keys.get(paper.id) == key and all(p.exists() for p in old):
             reused.append(paper.id)
             for src, dst in zip(old, new):
@@ -251,7 +250,7 @@ def _build_into(staged: Path, papers, onto, progress, corpus: Path, out: Path, j
     for res in _annotate_all(todo, jobs, step):
         (staged / "rdf" / f"{res.id}.nq").write_bytes(res.nquads)
         (staged / "mentions" / f"{res.id}.json").write_bytes(res.mentions_json)
-        (staged / "facts" / f"{res.id}.pickle").write_bytes(res.facts)
+        (staged / "projection" / f"{res.id}.json").write_bytes(res.projection)
         (staged / "html" / f"paper-{res.id}.html").write_bytes(res.page)
         per_paper[res.id] = {"mentions": res.n_mentions, "quads": res.n_quads, "facts": res.counts}
         warnings_by_paper[res.id] = list(res.warnings)
@@ -260,12 +259,13 @@ def _build_into(staged: Path, papers, onto, progress, corpus: Path, out: Path, j
     _store(staged, out, papers, [t[0].id for t in todo], prev, onto)
     if progress:
         progress("writing HTML and exports")
-    all_facts = [pickle.loads((staged / "facts" / f"{p.id}.pickle").read_bytes()) for p in papers]
-    g = project(all_facts, onto)
-    (staged / "graph.graphml").write_bytes(to_graphml(g))
-    (staged / "graph.json").write_bytes(to_json(g))
-    write_site(g, [p.id for p in papers], staged / "html", pages_done=True)
     ids = [p.id for p in papers]
+
+    def fragments():   # streamed one paper at a time: memory does not grow with the corpus
+        return (json.loads((staged / "projection" / f"{i}.json").read_bytes()) for i in ids)
+
+    write_exports(fragments(), staged / "graph.graphml", staged / "graph.json")
+    write_site(fragments(), ids, staged / "html")
     counts = {k: sum(per_paper[i]["facts"][k] for i in ids) for k in COUNTS}
     warnings = [w for i in ids for w in warnings_by_paper.get(i, [])]
     report = {"papers": len(papers), "mentions": sum(per_paper[i]["mentions"] for i in ids),

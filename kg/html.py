@@ -12,6 +12,7 @@ import json
 from importlib import resources
 from pathlib import Path
 from string import Template
+from typing import Iterable
 
 import networkx as nx
 from pyvis.network import Network
@@ -75,63 +76,118 @@ def vis_data(g: nx.MultiDiGraph) -> dict:
     return {"nodes": net.nodes, "edges": net.edges}
 
 
-def render(g: nx.MultiDiGraph, title: str, nav: list[tuple[str, str]]) -> str:
+def render(g: nx.MultiDiGraph, title: str, nav: list[tuple[str, str]], extra: str = "") -> str:
+    """A graph page; ``extra`` is trusted, already escaped HTML shown under the evidence panel."""
     data = json.dumps(vis_data(g), sort_keys=True, ensure_ascii=False).replace("<", "\\u003c")
     tpl = Template((resources.files("kg") / "templates" / "graph.html").read_text(encoding="utf-8"))
     legend = "".join(f'<span><i style="background:{c}"></i>{html.escape(t)}</span>' for t, c in NODE_TYPES.items())
     options = "".join(f'<option value="{html.escape(t)}">{html.escape(t)}</option>' for t in NODE_TYPES)
     links = "".join(f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>' for href, text in nav)
     return tpl.substitute(TITLE=html.escape(title), HEADING=html.escape(title), NAV=links, LEGEND=legend,
-                          TYPE_OPTIONS=options, DATA=data)
+                          TYPE_OPTIONS=options, DATA=data, EXTRA=extra)
 
 
-def corpus_overview(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Treatments -> outcomes across papers, with counts: readable at thousands of papers."""
-    agg = nx.MultiDiGraph()
-    counts: dict[tuple[str, str], int] = {}
-    for u, v, d in g.edges(data=True):
-        if g.nodes[v].get("type") == "outcome":
-            agents = d.get("label", "").split(" ")[0]
-            counts[(agents, v)] = counts.get((agents, v), 0) + 1
-    for (agents, outcome), n in sorted(counts.items()):
-        agg.add_node(f"treatment:{agents}", label=agents, type="drug")
-        agg.add_node(outcome, label=g.nodes[outcome]["label"], type="outcome")
-        agg.add_edge(f"treatment:{agents}", outcome, label=f"{n} finding{'s' if n != 1 else ''}")
-    return agg
+MAX_DETAIL = 400   # nodes; a bigger treatment view is drawn as an aggregate plus a table
+TOP_PAPERS = 150   # paper nodes drawn in an aggregate treatment view
 
 
-def write_site(g: nx.MultiDiGraph, papers: list[str], folder: Path, pages_done: bool = False) -> list[Path]:
-    """Write index.html, corpus.html, treatment pages and (unless ``pages_done``) one page per paper."""
+class _Treatment:
+    """What the page of one agent needs, gathered paper by paper in bounded memory."""
+
+    def __init__(self, node: str, attrs: dict):
+        self.node, self.attrs = node, attrs
+        self.detail: nx.MultiDiGraph | None = nx.MultiDiGraph()
+        self.outcomes: dict[str, list] = {}        # outcome node -> [attrs, subjects]
+        self.rows: list[tuple[str, str, int, str]] = []   # paper id, title, subjects, outcomes
+
+    def add(self, frag: nx.MultiDiGraph, pid: str, title: str) -> None:
+        subjects = sorted(set(frag.predecessors(self.node)))
+        papers = {p for s in subjects for p in frag.predecessors(s)}
+        outcomes = [(s, o) for s in subjects for o in frag.successors(s) if frag.nodes[o].get("type") == "outcome"]
+        tally: dict[str, int] = {}
+        for _, o in outcomes:
+            self.outcomes.setdefault(o, [frag.nodes[o], 0])[1] += 1
+            tally[frag.nodes[o]["label"]] = tally.get(frag.nodes[o]["label"], 0) + 1
+        self.rows.append((pid, title, len(subjects), ", ".join(f"{k} {v}" for k, v in sorted(tally.items()))))
+        if self.detail is not None:
+            keep = {self.node} | set(subjects) | papers | {o for _, o in outcomes}
+            self.detail.update(frag.subgraph(keep))
+            if self.detail.number_of_nodes() > MAX_DETAIL:
+                self.detail = None
+
+    def graph(self) -> nx.MultiDiGraph:
+        if self.detail is not None:
+            return self.detail
+        agg = nx.MultiDiGraph()
+        agg.add_node(self.node, **self.attrs)
+        for o, (attrs, n) in sorted(self.outcomes.items()):
+            agg.add_node(o, **attrs)
+            agg.add_edge(self.node, o, label=f"{n} subject{'s' if n != 1 else ''}")
+        for pid, title, n, _ in sorted(self.rows, key=lambda r: (-r[2], r[0]))[:TOP_PAPERS]:
+            agg.add_node(f"paper:{pid}", label=title, type="paper", paper=pid)
+            agg.add_edge(f"paper:{pid}", self.node, label=f"{n} treated")
+        return agg
+
+    def table(self) -> str:
+        body = "".join(f'<tr><td><a href="{html.escape(f"paper-{pid}.html", quote=True)}">{html.escape(pid)}</a></td>'
+                       f"<td>{html.escape(title)}</td><td>{n}</td><td>{html.escape(outs)}</td></tr>"
+                       for pid, title, n, outs in self.rows)
+        return (f"<h2>Papers ({len(self.rows)})</h2><table><tr><th>paper</th><th>title</th><th>subjects</th>"
+                f"<th>outcomes</th></tr>{body}</table>")
+
+
+def _fragment_graph(frag: dict) -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph()
+    g.add_nodes_from((n, attrs) for n, attrs in frag["nodes"])
+    g.add_edges_from((u, v, k, attrs) for u, v, k, attrs in frag["edges"])
+    return g
+
+
+def write_site(fragments: Iterable[dict], papers: list[str], folder: Path) -> list[Path]:
+    """index.html, corpus.html and one page per treatment, from the papers' projection fragments.
+
+    Paper pages are written by the build's workers. The corpus view aggregates treatments ->
+    outcomes with counts; a treatment view shows every patient up to MAX_DETAIL nodes and an
+    aggregate beyond, always with a table of its papers: every page stays readable and the
+    memory used does not grow with the number of papers.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     write_assets(folder)
-    nav = NAV
-    written = []
-    (folder / "corpus.html").write_text(render(corpus_overview(g), "icans-kg: treatments and outcomes", nav),
-                                        encoding="utf-8")
-    written.append(folder / "corpus.html")
+    counts: dict[tuple[str, str], int] = {}
+    outcome_labels: dict[str, str] = {}
+    treatments: dict[str, _Treatment] = {}
     items = []
-    for pid in papers:
+    for pid, frag in zip(papers, fragments):
+        g = _fragment_graph(frag)
+        title = str(g.nodes[f"paper:{pid}"].get("label", pid)) if f"paper:{pid}" in g else pid
+        for u, v, d in g.edges(data=True):
+            if g.nodes[v].get("type") == "outcome":
+                key = (d.get("label", "").split(" ")[0], v)
+                counts[key] = counts.get(key, 0) + 1
+                outcome_labels[v] = g.nodes[v]["label"]
+        for n, d in g.nodes(data=True):
+            if d.get("type") in ("drug", "cell therapy"):
+                treatments.setdefault(n, _Treatment(n, d)).add(g, pid, title)
         name = f"paper-{pid}.html"
-        if not pages_done:
-            (folder / name).write_text(paper_page(g, pid), encoding="utf-8")
-        written.append(folder / name)
         items.append(f'<li><a href="{html.escape(name, quote=True)}">{html.escape(pid)}</a></li>')
-    treatments = []
-    agents = sorted((n for n, d in g.nodes(data=True) if d.get("type") in ("drug", "cell therapy")),
-                    key=lambda n: g.nodes[n]["label"])
-    for n in agents:
-        subjects = set(g.predecessors(n))
-        keep = {n} | subjects | {p for s in subjects for p in g.predecessors(s)} | \
-            {o for s in subjects for o in g.successors(s) if g.nodes[o].get("type") == "outcome"}
+    agg = nx.MultiDiGraph()
+    for (agents, outcome), n in sorted(counts.items()):
+        agg.add_node(f"treatment:{agents}", label=agents, type="drug")
+        agg.add_node(outcome, label=outcome_labels[outcome], type="outcome")
+        agg.add_edge(f"treatment:{agents}", outcome, label=f"{n} finding{'s' if n != 1 else ''}")
+    written = [folder / "corpus.html"]
+    written[0].write_text(render(agg, "icans-kg: treatments and outcomes", NAV), encoding="utf-8")
+    links = []
+    for n, t in sorted(treatments.items(), key=lambda kv: (kv[1].attrs["label"], kv[0])):
         name = f"treatment-{n.split(':', 1)[1]}.html"
-        label = g.nodes[n]["label"]
-        (folder / name).write_text(render(g.subgraph(keep).copy(), f"icans-kg: {label}", nav), encoding="utf-8")
+        label = t.attrs["label"]
+        (folder / name).write_text(render(t.graph(), f"icans-kg: {label}", NAV, t.table()), encoding="utf-8")
         written.append(folder / name)
-        treatments.append(f'<li><a href="{html.escape(name, quote=True)}">{html.escape(label)}</a></li>')
+        links.append(f'<li><a href="{html.escape(name, quote=True)}">{html.escape(label)}</a></li>')
     index = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>icans-kg</title></head><body>"
              "<h1>icans-kg</h1><p><a href=\"corpus.html\">Corpus overview: treatments and outcomes</a></p>"
              f"<h2>Papers ({len(papers)})</h2><ul>{''.join(items)}</ul>"
-             f"<h2>Treatments ({len(treatments)})</h2><ul>{''.join(treatments)}</ul></body></html>\n")
+             f"<h2>Treatments ({len(links)})</h2><ul>{''.join(links)}</ul></body></html>\n")
     (folder / "index.html").write_text(index, encoding="utf-8")
     written.append(folder / "index.html")
     return written

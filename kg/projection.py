@@ -1,10 +1,20 @@
 """A networkx projection of the facts: papers, subjects, agents, grades, outcomes, citations.
 
-Used for the HTML views and exported as GraphML (Cytoscape/Gephi) and node-link JSON.
+Each paper is projected on its own (in the build's workers) and kept as a small JSON
+*fragment*; the corpus-wide exports, GraphML (Cytoscape/Gephi) and node-link JSON
+(networkx), are streamed from the fragments, so memory does not grow with the corpus and
+an unchanged paper's fragment is reused as is. Every edge starts at a node of its own
+paper (the paper or a subject), so edge keys of a fragment are keys of the whole graph;
+shared nodes (agents, outcomes, grades) carry the same attributes in every fragment.
 """
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterable
+from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
@@ -67,10 +77,67 @@ def project(facts_list: list[PaperFacts], onto: Ontology) -> nx.MultiDiGraph:
     return g
 
 
-def to_graphml(g: nx.MultiDiGraph) -> bytes:
-    return "\n".join(nx.generate_graphml(g)).encode("utf-8") + b"\n"
+NODE_ATTRS = ("label", "type", "paper", "evidence")
+EDGE_ATTRS = ("label", "evidence")
 
 
-def to_json(g: nx.MultiDiGraph) -> bytes:
-    data = nx.node_link_data(g, edges="links")
-    return (json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+def fragment(g: nx.MultiDiGraph) -> bytes:
+    """One paper's projection as JSON: nodes and keyed edges in insertion order."""
+    nodes = [[n, {k: d[k] for k in NODE_ATTRS if k in d}] for n, d in g.nodes(data=True)]
+    edges = [[u, v, k, {a: d[a] for a in EDGE_ATTRS if a in d}] for u, v, k, d in g.edges(keys=True, data=True)]
+    return json.dumps({"nodes": nodes, "edges": edges}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _graphml_data(attrs: dict, names: tuple[str, ...], prefix: str, indent: str) -> str:
+    return "".join(f'{indent}<data key="{prefix}{i}">{escape(attrs[a])}</data>\n'
+                   for i, a in enumerate(names) if a in attrs)
+
+
+def write_exports(fragments: Iterable[dict], graphml: Path, node_link: Path) -> tuple[int, int]:
+    """Stream the corpus graph to GraphML and node-link JSON; returns (nodes, edges)."""
+    seen: set[str] = set()
+    n_nodes = n_edges = 0
+    with tempfile.TemporaryDirectory(dir=graphml.parent) as tmp:
+        parts = {k: open(Path(tmp) / k, "w", encoding="utf-8") for k in ("gn", "ge", "jn", "je")}
+        try:
+            for frag in fragments:
+                for n, attrs in frag["nodes"]:
+                    if n in seen:
+                        continue
+                    seen.add(n)
+                    body = _graphml_data(attrs, NODE_ATTRS, "n", "      ")
+                    parts["gn"].write(f"    <node id={quoteattr(n)}>\n{body}    </node>\n" if body
+                                      else f"    <node id={quoteattr(n)} />\n")
+                    parts["jn"].write(("" if not n_nodes else ",\n")
+                                      + json.dumps({"id": n} | attrs, sort_keys=True, ensure_ascii=False))
+                    n_nodes += 1
+                for u, v, key, attrs in frag["edges"]:
+                    body = _graphml_data(attrs, EDGE_ATTRS, "e", "      ")
+                    parts["ge"].write(f'    <edge source={quoteattr(u)} target={quoteattr(v)} id="{key}">\n'
+                                      f"{body}    </edge>\n")
+                    parts["je"].write(("" if not n_edges else ",\n") + json.dumps(
+                        {"source": u, "target": v, "key": key} | attrs, sort_keys=True, ensure_ascii=False))
+                    n_edges += 1
+        finally:
+            for f in parts.values():
+                f.close()
+        keys = "".join(f'  <key id="n{i}" for="node" attr.name="{a}" attr.type="string" />\n'
+                       for i, a in enumerate(NODE_ATTRS))
+        keys += "".join(f'  <key id="e{i}" for="edge" attr.name="{a}" attr.type="string" />\n'
+                        for i, a in enumerate(EDGE_ATTRS))
+        _concat(graphml, ['<?xml version="1.0" encoding="utf-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n'
+                          + keys + '  <graph edgedefault="directed">\n', Path(tmp) / "gn", Path(tmp) / "ge",
+                          "  </graph>\n</graphml>\n"])
+        _concat(node_link, ['{"directed": true, "graph": {}, "links": [\n', Path(tmp) / "je",
+                            '\n], "multigraph": true, "nodes": [\n', Path(tmp) / "jn", "\n]}\n"])
+    return n_nodes, n_edges
+
+
+def _concat(target: Path, parts: list) -> None:
+    with open(target, "wb") as out:
+        for part in parts:
+            if isinstance(part, str):
+                out.write(part.encode("utf-8"))
+            else:
+                with open(part, "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 20)

@@ -1,0 +1,92 @@
+"""Streamed exports and corpus views equal what networkx makes of the whole projection."""
+import json
+import re
+import shutil
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from kg import html as site
+from kg.build import build, linked_meta, machine_facts
+from kg.corpus import load_corpus
+from kg.ontology import load_ontology
+from kg.projection import fragment, project
+
+DATA = Path(__file__).resolve().parent / "data" / "papers"
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory, repo):
+    """The seed paper and two test papers: shared agent/outcome/grade nodes across papers."""
+    base = tmp_path_factory.mktemp("three")
+    corpus = base / "corpus"
+    shutil.copytree(repo / "corpus", corpus)
+    for name in ("ordinal-series", "cohort-results"):
+        d = corpus / "papers" / name
+        d.mkdir()
+        shutil.copy(DATA / f"{name}.txt", d / "paper.txt")
+    build(corpus, base / "out")
+    onto = load_ontology()
+    papers = load_corpus(corpus)
+    facts = [machine_facts(p, linked_meta(p, {}), corpus, onto)[1] for p in papers]
+    return base / "out", project(facts, onto), facts, onto
+
+
+def edge_multiset(g):
+    return sorted((u, v, json.dumps(d, sort_keys=True)) for u, v, d in g.edges(data=True))
+
+
+def node_map(g):
+    return {n: dict(d) for n, d in g.nodes(data=True)}
+
+
+def test_graphml_export_is_the_whole_projection(three):
+    out, whole, _, _ = three
+    g = nx.read_graphml(out / "graph.graphml", force_multigraph=True)
+    assert g.is_directed() and g.number_of_nodes() == whole.number_of_nodes() > 30
+    assert node_map(g) == node_map(whole)
+    assert edge_multiset(g) == edge_multiset(whole)
+
+
+def test_node_link_export_is_the_whole_projection(three):
+    out, whole, _, _ = three
+    g = nx.node_link_graph(json.loads((out / "graph.json").read_text(encoding="utf-8")), edges="links")
+    assert isinstance(g, nx.MultiDiGraph)
+    assert node_map(g) == node_map(whole)
+    assert edge_multiset(g) == edge_multiset(whole)
+    assert sorted(g.edges(keys=True)) == sorted(whole.edges(keys=True))
+
+
+def page_data(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    return json.loads(re.search(r'<script id="data" type="application/json">(.*?)</script>', text, re.S).group(1))
+
+
+def test_corpus_view_counts_findings_across_papers(three):
+    out, whole, _, _ = three
+    data = page_data(out / "html" / "corpus.html")
+    total = sum(int(e["label"].split()[0]) for e in data["edges"])
+    assert total == sum(1 for _, v in whole.edges() if whole.nodes[v]["type"] == "outcome") > 3
+
+
+def test_big_treatment_view_becomes_an_aggregate_with_a_full_table(three, tmp_path, monkeypatch):
+    _, whole, facts, onto = three
+    frags = [json.loads(fragment(project([f], onto))) for f in facts]
+    ids = [f.paper_id for f in facts]
+    agent = max((n for n, d in whole.nodes(data=True) if d["type"] == "drug"), key=whole.in_degree)
+    name = f"treatment-{agent.split(':', 1)[1]}.html"
+    site.write_site(iter(frags), ids, tmp_path / "detail")
+    detail = page_data(tmp_path / "detail" / name)
+    subjects = set(whole.predecessors(agent))
+    assert subjects <= {n["id"] for n in detail["nodes"]}       # small: every treated subject is drawn
+    monkeypatch.setattr(site, "MAX_DETAIL", 5)
+    site.write_site(iter(frags), ids, tmp_path / "agg")
+    agg = page_data(tmp_path / "agg" / name)
+    kinds = {n["kind"] for n in agg["nodes"]}
+    assert kinds <= {"drug", "outcome", "paper"} and len(agg["nodes"]) < len(detail["nodes"])
+    treated = sum(int(e["label"].split()[0]) for e in agg["edges"] if e["label"].endswith("treated"))
+    assert treated == len(subjects)
+    table = (tmp_path / "agg" / name).read_text(encoding="utf-8")
+    papers_with_agent = {n.split("/")[0].split(":", 1)[1] for n in subjects}
+    assert all(f'href="paper-{pid}.html"' in table for pid in papers_with_agent)
