@@ -247,6 +247,8 @@ def _build_into(staged: Path, papers, onto, progress, corpus: Path, out: Path, j
     per_paper = {pid: stats[pid] for pid in reused if pid in stats}
     warnings_by_paper = {pid: prev.get("warnings_by_paper", {}).get(pid, []) for pid in reused}
     step = (lambda i, n, pid: progress(f"[{i}/{n}] {pid}")) if progress else None
+    if progress:
+        progress(f"annotating {len(todo)} paper(s), reusing {len(reused)}")
     for res in _annotate_all(todo, jobs, step):
         (staged / "rdf" / f"{res.id}.nq").write_bytes(res.nquads)
         (staged / "mentions" / f"{res.id}.json").write_bytes(res.mentions_json)
