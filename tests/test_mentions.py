@@ -48,3 +48,11 @@ def test_it_in_an_all_caps_title_is_not_a_route():
     text = "INTRATHECAL CHEMOTHERAPY FOR ICANS: IT WORKS\n\nIt was given as IT MTX; it helped."
     routes = [m for m in annotate_text(text).mentions if m.label == "ROUTE" and m.text == "IT"]
     assert [text[m.start - 6:m.end] for m in routes] == ["en as IT"]
+
+
+def test_tokenizer_has_no_english_special_cases():
+    """No emoticons or contractions: '8)' splits, and the tokenizer cache stays on for the whole Doc."""
+    from kg.annotate.pipeline import get_nlp
+
+    tok = get_nlp().tokenizer
+    assert [t.text for t in tok("(day 8) e.g. don't")] == ["(", "day", "8", ")", "e.g", ".", "don't"]
