@@ -29,10 +29,10 @@ from .curation import FILE as CURATION_FILE
 from .curation import apply_curation
 from .errors import BuildError, KgError
 from .facts import extract_facts
-from .html import paper_page, write_site
+from .html import SiteBuilder, paper_page, paper_summary
 from .ontology import load_ontology, ontology_dir
 from .outdir import MARKER, build_lock, recover, staging_dir, switch_in
-from .projection import fragment, project, write_exports
+from .projection import ExportWriter, fragment, project
 from .rdf import ONTOLOGY_GRAPH, graph_iri, paper_iri, paper_quads, to_nquads
 from .store import STORE_DIR, create_store
 from .validate import validate_quads
@@ -59,7 +59,7 @@ class PaperResult:
     key: str
     nquads: bytes
     mentions_json: bytes
-    projection: bytes     # the paper's projection fragment, for the corpus views and exports
+    projection: bytes     # the paper's export fragment and corpus-view summary (JSON)
     n_mentions: int
     n_quads: int
     counts: dict
@@ -145,7 +145,9 @@ def process_paper(paper: Paper, meta: dict, key: str, corpus: Path) -> PaperResu
     g = project([facts], onto)
     return PaperResult(paper.id, key, data,
                        (json.dumps(ann.to_json(), indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
-                       fragment(g), len(ann.mentions), len(quads),
+                       json.dumps({"export": fragment(g, paper.id), "site": paper_summary(g, paper.id)},
+                                  ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                       len(ann.mentions), len(quads),
                        {k: len(getattr(facts, k)) for k in COUNTS}, warnings, paper_page(g, paper.id).encode("utf-8"))
 
 
@@ -263,11 +265,13 @@ def _build_into(staged: Path, papers, onto, progress, corpus: Path, out: Path, j
         progress("writing HTML and exports")
     ids = [p.id for p in papers]
 
-    def fragments():   # streamed one paper at a time: memory does not grow with the corpus
-        return (json.loads((staged / "projection" / f"{i}.json").read_bytes()) for i in ids)
-
-    write_exports(fragments(), staged / "graph.graphml", staged / "graph.json")
-    write_site(fragments(), ids, staged / "html")
+    exports, site = ExportWriter(staged / "graph.graphml", staged / "graph.json"), SiteBuilder()
+    for i in ids:   # streamed one paper at a time: memory does not grow with the corpus
+        part = json.loads((staged / "projection" / f"{i}.json").read_bytes())
+        exports.add(part["export"])
+        site.add(i, part["site"])
+    exports.close()
+    site.write(staged / "html")
     counts = {k: sum(per_paper[i]["facts"][k] for i in ids) for k in COUNTS}
     warnings = [w for i in ids for w in warnings_by_paper.get(i, [])]
     report = {"papers": len(papers), "mentions": sum(per_paper[i]["mentions"] for i in ids),

@@ -12,7 +12,6 @@ import json
 from importlib import resources
 from pathlib import Path
 from string import Template
-from typing import Iterable
 
 import networkx as nx
 from pyvis.network import Network
@@ -91,6 +90,32 @@ MAX_DETAIL = 400   # nodes; a bigger treatment view is drawn as an aggregate plu
 TOP_PAPERS = 150   # paper nodes drawn in an aggregate treatment view
 
 
+def _items(g: nx.MultiDiGraph, nodes) -> dict:
+    sub = g.subgraph(nodes)
+    return {"nodes": [[n, d] for n, d in sub.nodes(data=True)],
+            "edges": [[u, v, k, d] for u, v, k, d in sub.edges(keys=True, data=True)]}
+
+
+def paper_summary(g: nx.MultiDiGraph, pid: str) -> dict:
+    """What the corpus views need from one paper's projection (computed in the build's workers)."""
+    title = str(g.nodes[f"paper:{pid}"].get("label", pid)) if f"paper:{pid}" in g else pid
+    findings = [[d.get("label", "").split(" ")[0], v, g.nodes[v]["label"]]
+                for _, v, d in g.edges(data=True) if g.nodes[v].get("type") == "outcome"]
+    treatments = {}
+    for n, d in g.nodes(data=True):
+        if d.get("type") not in ("drug", "cell therapy"):
+            continue
+        subjects = sorted(set(g.predecessors(n)))
+        papers = {p for s in subjects for p in g.predecessors(s)}
+        outcomes = [o for s in subjects for o in g.successors(s) if g.nodes[o].get("type") == "outcome"]
+        tally: dict[str, list] = {}
+        for o in outcomes:
+            tally.setdefault(o, [g.nodes[o], 0])[1] += 1
+        treatments[n] = {"attrs": dict(d), "subjects": len(subjects), "outcomes": tally,
+                         "detail": _items(g, {n} | set(subjects) | papers | set(outcomes))}
+    return {"title": title, "findings": findings, "treatments": treatments}
+
+
 class _Treatment:
     """What the page of one agent needs, gathered paper by paper in bounded memory."""
 
@@ -100,18 +125,14 @@ class _Treatment:
         self.outcomes: dict[str, list] = {}        # outcome node -> [attrs, subjects]
         self.rows: list[tuple[str, str, int, str]] = []   # paper id, title, subjects, outcomes
 
-    def add(self, frag: nx.MultiDiGraph, pid: str, title: str) -> None:
-        subjects = sorted(set(frag.predecessors(self.node)))
-        papers = {p for s in subjects for p in frag.predecessors(s)}
-        outcomes = [(s, o) for s in subjects for o in frag.successors(s) if frag.nodes[o].get("type") == "outcome"]
-        tally: dict[str, int] = {}
-        for _, o in outcomes:
-            self.outcomes.setdefault(o, [frag.nodes[o], 0])[1] += 1
-            tally[frag.nodes[o]["label"]] = tally.get(frag.nodes[o]["label"], 0) + 1
-        self.rows.append((pid, title, len(subjects), ", ".join(f"{k} {v}" for k, v in sorted(tally.items()))))
+    def add(self, pid: str, title: str, t: dict) -> None:
+        for o, (attrs, n) in t["outcomes"].items():
+            self.outcomes.setdefault(o, [attrs, 0])[1] += n
+        outs = ", ".join(f"{attrs['label']} {n}" for attrs, n in sorted(t["outcomes"].values(), key=lambda x: x[0]["label"]))
+        self.rows.append((pid, title, t["subjects"], outs))
         if self.detail is not None:
-            keep = {self.node} | set(subjects) | papers | {o for _, o in outcomes}
-            self.detail.update(frag.subgraph(keep))
+            self.detail.add_nodes_from((n, d) for n, d in t["detail"]["nodes"])
+            self.detail.add_edges_from((u, v, k, d) for u, v, k, d in t["detail"]["edges"])
             if self.detail.number_of_nodes() > MAX_DETAIL:
                 self.detail = None
 
@@ -136,58 +157,52 @@ class _Treatment:
                 f"<th>outcomes</th></tr>{body}</table>")
 
 
-def _fragment_graph(frag: dict) -> nx.MultiDiGraph:
-    g = nx.MultiDiGraph()
-    g.add_nodes_from((n, attrs) for n, attrs in frag["nodes"])
-    g.add_edges_from((u, v, k, attrs) for u, v, k, attrs in frag["edges"])
-    return g
-
-
-def write_site(fragments: Iterable[dict], papers: list[str], folder: Path) -> list[Path]:
-    """index.html, corpus.html and one page per treatment, from the papers' projection fragments.
+class SiteBuilder:
+    """index.html, corpus.html and one page per treatment, from the papers' summaries.
 
     Paper pages are written by the build's workers. The corpus view aggregates treatments ->
     outcomes with counts; a treatment view shows every patient up to MAX_DETAIL nodes and an
     aggregate beyond, always with a table of its papers: every page stays readable and the
     memory used does not grow with the number of papers.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    write_assets(folder)
-    counts: dict[tuple[str, str], int] = {}
-    outcome_labels: dict[str, str] = {}
-    treatments: dict[str, _Treatment] = {}
-    items = []
-    for pid, frag in zip(papers, fragments):
-        g = _fragment_graph(frag)
-        title = str(g.nodes[f"paper:{pid}"].get("label", pid)) if f"paper:{pid}" in g else pid
-        for u, v, d in g.edges(data=True):
-            if g.nodes[v].get("type") == "outcome":
-                key = (d.get("label", "").split(" ")[0], v)
-                counts[key] = counts.get(key, 0) + 1
-                outcome_labels[v] = g.nodes[v]["label"]
-        for n, d in g.nodes(data=True):
-            if d.get("type") in ("drug", "cell therapy"):
-                treatments.setdefault(n, _Treatment(n, d)).add(g, pid, title)
-        name = f"paper-{pid}.html"
-        items.append(f'<li><a href="{html.escape(name, quote=True)}">{html.escape(pid)}</a></li>')
-    agg = nx.MultiDiGraph()
-    for (agents, outcome), n in sorted(counts.items()):
-        agg.add_node(f"treatment:{agents}", label=agents, type="drug")
-        agg.add_node(outcome, label=outcome_labels[outcome], type="outcome")
-        agg.add_edge(f"treatment:{agents}", outcome, label=f"{n} finding{'s' if n != 1 else ''}")
-    written = [folder / "corpus.html"]
-    written[0].write_text(render(agg, "icans-kg: treatments and outcomes", NAV), encoding="utf-8")
-    links = []
-    for n, t in sorted(treatments.items(), key=lambda kv: (kv[1].attrs["label"], kv[0])):
-        name = f"treatment-{n.split(':', 1)[1]}.html"
-        label = t.attrs["label"]
-        (folder / name).write_text(render(t.graph(), f"icans-kg: {label}", NAV, t.table()), encoding="utf-8")
-        written.append(folder / name)
-        links.append(f'<li><a href="{html.escape(name, quote=True)}">{html.escape(label)}</a></li>')
-    index = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>icans-kg</title></head><body>"
-             "<h1>icans-kg</h1><p><a href=\"corpus.html\">Corpus overview: treatments and outcomes</a></p>"
-             f"<h2>Papers ({len(papers)})</h2><ul>{''.join(items)}</ul>"
-             f"<h2>Treatments ({len(links)})</h2><ul>{''.join(links)}</ul></body></html>\n")
-    (folder / "index.html").write_text(index, encoding="utf-8")
-    written.append(folder / "index.html")
-    return written
+
+    def __init__(self):
+        self.counts: dict[tuple[str, str], int] = {}
+        self.outcome_labels: dict[str, str] = {}
+        self.treatments: dict[str, _Treatment] = {}
+        self.papers: list[str] = []
+
+    def add(self, pid: str, summary: dict) -> None:
+        self.papers.append(pid)
+        for agents, outcome, label in summary["findings"]:
+            self.counts[(agents, outcome)] = self.counts.get((agents, outcome), 0) + 1
+            self.outcome_labels[outcome] = label
+        for n, t in summary["treatments"].items():
+            self.treatments.setdefault(n, _Treatment(n, t["attrs"])).add(pid, summary["title"], t)
+
+    def write(self, folder: Path) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_assets(folder)
+        agg = nx.MultiDiGraph()
+        for (agents, outcome), n in sorted(self.counts.items()):
+            agg.add_node(f"treatment:{agents}", label=agents, type="drug")
+            agg.add_node(outcome, label=self.outcome_labels[outcome], type="outcome")
+            agg.add_edge(f"treatment:{agents}", outcome, label=f"{n} finding{'s' if n != 1 else ''}")
+        written = [folder / "corpus.html"]
+        written[0].write_text(render(agg, "icans-kg: treatments and outcomes", NAV), encoding="utf-8")
+        links = []
+        for n, t in sorted(self.treatments.items(), key=lambda kv: (kv[1].attrs["label"], kv[0])):
+            name = f"treatment-{n.split(':', 1)[1]}.html"
+            label = t.attrs["label"]
+            (folder / name).write_text(render(t.graph(), f"icans-kg: {label}", NAV, t.table()), encoding="utf-8")
+            written.append(folder / name)
+            links.append(f'<li><a href="{html.escape(name, quote=True)}">{html.escape(label)}</a></li>')
+        items = "".join(f'<li><a href="{html.escape(f"paper-{pid}.html", quote=True)}">{html.escape(pid)}</a></li>'
+                        for pid in self.papers)
+        index = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>icans-kg</title></head><body>"
+                 "<h1>icans-kg</h1><p><a href=\"corpus.html\">Corpus overview: treatments and outcomes</a></p>"
+                 f"<h2>Papers ({len(self.papers)})</h2><ul>{items}</ul>"
+                 f"<h2>Treatments ({len(links)})</h2><ul>{''.join(links)}</ul></body></html>\n")
+        (folder / "index.html").write_text(index, encoding="utf-8")
+        written.append(folder / "index.html")
+        return written

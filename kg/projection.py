@@ -13,7 +13,6 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterable
 from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
@@ -81,56 +80,88 @@ NODE_ATTRS = ("label", "type", "paper", "evidence")
 EDGE_ATTRS = ("label", "evidence")
 
 
-def fragment(g: nx.MultiDiGraph) -> bytes:
-    """One paper's projection as JSON: nodes and keyed edges in insertion order."""
-    nodes = [[n, {k: d[k] for k in NODE_ATTRS if k in d}] for n, d in g.nodes(data=True)]
-    edges = [[u, v, k, {a: d[a] for a in EDGE_ATTRS if a in d}] for u, v, k, d in g.edges(keys=True, data=True)]
-    return json.dumps({"nodes": nodes, "edges": edges}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _gml_data(attrs: dict, names: tuple[str, ...], prefix: str) -> str:
+    return "".join(f'      <data key="{prefix}{i}">{escape(attrs[a])}</data>\n' for i, a in enumerate(names) if a in attrs)
 
 
-def _graphml_data(attrs: dict, names: tuple[str, ...], prefix: str, indent: str) -> str:
-    return "".join(f'{indent}<data key="{prefix}{i}">{escape(attrs[a])}</data>\n'
-                   for i, a in enumerate(names) if a in attrs)
+def _gml_node(n: str, attrs: dict) -> str:
+    body = _gml_data(attrs, NODE_ATTRS, "n")
+    return f"    <node id={quoteattr(n)}>\n{body}    </node>\n" if body else f"    <node id={quoteattr(n)} />\n"
 
 
-def write_exports(fragments: Iterable[dict], graphml: Path, node_link: Path) -> tuple[int, int]:
-    """Stream the corpus graph to GraphML and node-link JSON; returns (nodes, edges)."""
-    seen: set[str] = set()
-    n_nodes = n_edges = 0
-    with tempfile.TemporaryDirectory(dir=graphml.parent) as tmp:
-        parts = {k: open(Path(tmp) / k, "w", encoding="utf-8") for k in ("gn", "ge", "jn", "je")}
-        try:
-            for frag in fragments:
-                for n, attrs in frag["nodes"]:
-                    if n in seen:
-                        continue
-                    seen.add(n)
-                    body = _graphml_data(attrs, NODE_ATTRS, "n", "      ")
-                    parts["gn"].write(f"    <node id={quoteattr(n)}>\n{body}    </node>\n" if body
-                                      else f"    <node id={quoteattr(n)} />\n")
-                    parts["jn"].write(("" if not n_nodes else ",\n")
-                                      + json.dumps({"id": n} | attrs, sort_keys=True, ensure_ascii=False))
-                    n_nodes += 1
-                for u, v, key, attrs in frag["edges"]:
-                    body = _graphml_data(attrs, EDGE_ATTRS, "e", "      ")
-                    parts["ge"].write(f'    <edge source={quoteattr(u)} target={quoteattr(v)} id="{key}">\n'
-                                      f"{body}    </edge>\n")
-                    parts["je"].write(("" if not n_edges else ",\n") + json.dumps(
-                        {"source": u, "target": v, "key": key} | attrs, sort_keys=True, ensure_ascii=False))
-                    n_edges += 1
-        finally:
-            for f in parts.values():
-                f.close()
+def _json(obj: dict) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False)
+
+
+def fragment(g: nx.MultiDiGraph, paper_id: str) -> dict:
+    """One paper's part of the exports, pre-rendered: its own nodes and edges as GraphML and
+    node-link JSON text, and the shared nodes (agents, outcomes, grades) it touches."""
+    own = f"paper:{paper_id}"
+    gml, nodes, links, shared = [], [], [], {}
+    for n, d in g.nodes(data=True):
+        attrs = {k: d[k] for k in NODE_ATTRS if k in d}
+        if n == own or n.startswith(own + "/"):
+            gml.append(_gml_node(n, attrs))
+            nodes.append(_json({"id": n} | attrs))
+        else:
+            shared[n] = [_gml_node(n, attrs), _json({"id": n} | attrs)]
+    for u, v, k, d in g.edges(keys=True, data=True):
+        attrs = {a: d[a] for a in EDGE_ATTRS if a in d}
+        gml.append(f'    <edge source={quoteattr(u)} target={quoteattr(v)} id="{k}">\n'
+                   f'{_gml_data(attrs, EDGE_ATTRS, "e")}    </edge>\n')
+        links.append(_json({"source": u, "target": v, "key": k} | attrs))
+    return {"graphml": "".join(gml), "nodes": nodes, "links": links, "shared": shared}
+
+
+class ExportWriter:
+    """GraphML and node-link JSON of the whole corpus, written fragment by fragment.
+
+    GraphML allows nodes and edges in any order, so each paper's text goes straight out;
+    node-link JSON keeps links and nodes in two temporary streams joined at the end.
+    Memory holds only the shared nodes.
+    """
+
+    def __init__(self, graphml: Path, node_link: Path):
+        self.graphml, self.node_link = graphml, node_link
+        self._tmp = tempfile.TemporaryDirectory(dir=graphml.parent)
+        self._g = open(graphml, "w", encoding="utf-8")
+        self._links = open(Path(self._tmp.name) / "links", "w", encoding="utf-8")
+        self._nodes = open(Path(self._tmp.name) / "nodes", "w", encoding="utf-8")
+        self._shared: dict[str, list[str]] = {}
+        self.nodes = self.edges = 0
         keys = "".join(f'  <key id="n{i}" for="node" attr.name="{a}" attr.type="string" />\n'
                        for i, a in enumerate(NODE_ATTRS))
         keys += "".join(f'  <key id="e{i}" for="edge" attr.name="{a}" attr.type="string" />\n'
                         for i, a in enumerate(EDGE_ATTRS))
-        _concat(graphml, ['<?xml version="1.0" encoding="utf-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n'
-                          + keys + '  <graph edgedefault="directed">\n', Path(tmp) / "gn", Path(tmp) / "ge",
-                          "  </graph>\n</graphml>\n"])
-        _concat(node_link, ['{"directed": true, "graph": {}, "links": [\n', Path(tmp) / "je",
-                            '\n], "multigraph": true, "nodes": [\n', Path(tmp) / "jn", "\n]}\n"])
-    return n_nodes, n_edges
+        self._g.write('<?xml version="1.0" encoding="utf-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n'
+                      + keys + '  <graph edgedefault="directed">\n')
+
+    def add(self, frag: dict) -> None:
+        self._g.write(frag["graphml"])
+        for n in frag["nodes"]:
+            self._nodes.write(("" if not self.nodes else ",\n") + n)
+            self.nodes += 1
+        for e in frag["links"]:
+            self._links.write(("" if not self.edges else ",\n") + e)
+            self.edges += 1
+        for n, texts in frag["shared"].items():
+            self._shared.setdefault(n, texts)
+
+    def close(self) -> tuple[int, int]:
+        """Finish both files; returns (nodes, edges)."""
+        try:
+            for gml, js in self._shared.values():
+                self._g.write(gml)
+                self._nodes.write(("" if not self.nodes else ",\n") + js)
+                self.nodes += 1
+            self._g.write("  </graph>\n</graphml>\n")
+        finally:
+            for f in (self._g, self._links, self._nodes):
+                f.close()
+        _concat(self.node_link, ['{"directed": true, "graph": {}, "links": [\n', Path(self._tmp.name) / "links",
+                                 '\n], "multigraph": true, "nodes": [\n', Path(self._tmp.name) / "nodes", "\n]}\n"])
+        self._tmp.cleanup()
+        return self.nodes, self.edges
 
 
 def _concat(target: Path, parts: list) -> None:

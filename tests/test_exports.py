@@ -11,7 +11,7 @@ from kg import html as site
 from kg.build import build, linked_meta, machine_facts
 from kg.corpus import load_corpus
 from kg.ontology import load_ontology
-from kg.projection import fragment, project
+from kg.projection import project
 
 DATA = Path(__file__).resolve().parent / "data" / "papers"
 
@@ -72,16 +72,23 @@ def test_corpus_view_counts_findings_across_papers(three):
 
 def test_big_treatment_view_becomes_an_aggregate_with_a_full_table(three, tmp_path, monkeypatch):
     _, whole, facts, onto = three
-    frags = [json.loads(fragment(project([f], onto))) for f in facts]
-    ids = [f.paper_id for f in facts]
+    summaries = [(f.paper_id, json.loads(json.dumps(site.paper_summary(project([f], onto), f.paper_id))))
+                 for f in facts]
+
+    def write(folder):
+        b = site.SiteBuilder()
+        for pid, summary in summaries:
+            b.add(pid, summary)
+        b.write(folder)
+
     agent = max((n for n, d in whole.nodes(data=True) if d["type"] == "drug"), key=whole.in_degree)
     name = f"treatment-{agent.split(':', 1)[1]}.html"
-    site.write_site(iter(frags), ids, tmp_path / "detail")
+    write(tmp_path / "detail")
     detail = page_data(tmp_path / "detail" / name)
     subjects = set(whole.predecessors(agent))
     assert subjects <= {n["id"] for n in detail["nodes"]}       # small: every treated subject is drawn
     monkeypatch.setattr(site, "MAX_DETAIL", 5)
-    site.write_site(iter(frags), ids, tmp_path / "agg")
+    write(tmp_path / "agg")
     agg = page_data(tmp_path / "agg" / name)
     kinds = {n["kind"] for n in agg["nodes"]}
     assert kinds <= {"drug", "outcome", "paper"} and len(agg["nodes"]) < len(detail["nodes"])
