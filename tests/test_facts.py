@@ -152,3 +152,15 @@ def test_refractory_cue_knows_brand_names_from_the_ontology():
     f = extract_facts(annotate_text(text, "brand"))
     rows = {("+".join(label(a) for a in x.agents), x.refractory, x.responders) for x in f.findings}
     assert ("siltuximab", True, 1) in rows
+
+
+def test_cohort_arms_each_get_their_own_treatment_and_counts():
+    """A cohort abstract with several arms: agents and counts per clause, a non-responding arm,
+    and a route that modifies another noun ("IT chemotherapy") does not attach to the drug before it."""
+    f = facts_of("cohort-arms.txt")
+    rows = finding_rows(f)
+    assert ("cohort", "anakinra", None, True, 15, 11, "improvement") in rows
+    assert ("cohort", "siltuximab", None, True, 6, 0, "no_response") in rows
+    assert ("cohort", "cytarabine+hydrocortisone+methotrexate", "intrathecal", True, 9, 8, "resolution") in rows
+    assert not [r for r in rows if r[-1] == "death"]          # a death without a named drug is no treatment finding
+    assert all(a.route is None for a in f.administrations if label(a.agent) == "anakinra")

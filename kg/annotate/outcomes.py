@@ -17,7 +17,9 @@ _NEGATED = re.compile(
     r"|\b(?:without|no|lack\s+of|absence\s+of)\s+(?:(?:any|further|significant|clinical|neurological|neurologic|meaningful|apparent|obvious)\s+)*"
     r"(?:improvement|benefit|benefits|response|resolution)\b"
     r"|\bnon-?responders?\b(?!\s+to\b)|\bunresponsive\b(?!\s+to\b)|\bnot\s+respond(?:ed|ing)?\b"
-    r"|\bno\s+(?:clinical\s+|neurological\s+)?(?:improvement|benefit|response)\b", re.I)
+    r"|\bno\s+(?:clinical\s+|neurological\s+)?(?:improvement|benefit|response)\b"
+    r"|\b(?:none|neither(?:\s+(?:patient|case|one))?|no\s+(?:patients?|one|cases?))\s+(?:of\s+(?:them|these|those|the\s+\w+(?:\s+\w+)?)\s+)?"
+    r"(?:had\s+(?:an?\s+)?)?(?:responded|improved|benefit(?:t?ed)|recovered|response|improvement)\b", re.I)
 
 _STEMS = {
     "improvement": r"improv(?:ed|ement|ements|ing)",

@@ -152,31 +152,66 @@ def extract_own_cohort(view: PaperView, scope: Scope, onto: Ontology):
         g = COUNT_GROUP.search(text, a, b)
         if g and size is None and view.section(s).kind in ("methods", "results", "abstract", "front", "intro"):
             size = number(g.group("n") or g.group("s") or g.group("eq"))
-    if main is not None:
-        for s, a, b in scope.pieces:
-            for ca, cb in _clauses(text, a, b):
-                outs = [o for o in view.mentions_in(ca, cb, "OUTCOME") if o.value("outcome") in _POSITIVE]
-                m = COUNT_OF.search(text, ca, cb) or OF_LEADING.search(text, ca, cb)
-                if not outs or not m:
-                    continue
-                n, tot = number(m.group("n")), number(m.group("m"))
-                if n is None or tot is None or n > tot:
-                    continue
-                findings.append(Finding(f"cohort-t{len(findings) + 1}", scope.key, main[0], main[1],
-                                        bool(refractory_re(onto).search(text, ca, cb)), tot, n, outs[0].value("outcome"),
-                                        None, None, None, view.evidence(ca, cb)))
-        if findings and not any(f.refractory for f in findings):
-            whole = any(refractory_re(onto).search(text, a, b) for s, a, b in scope.pieces
-                        if view.section(s).kind in ("title", "methods"))
-            if whole:
-                f = findings[0]
-                findings[0] = Finding(f.key, f.subject, f.agents, f.route, True, f.treated, f.responders,
-                                      f.outcome, None, None, None, f.evidence)
+    for s, a, b in scope.pieces:
+        earlier: list[tuple] = []     # clauses of this sentence before the current one
+        for ca, cb in _clauses(text, a, b):
+            f = _arm_finding(view, onto, s, (ca, cb), earlier, main, len(findings) + 1, scope.key)
+            earlier.append((s, ca, cb))
+            if f is not None:
+                findings.append(f)
+    if findings and not any(f.refractory for f in findings):
+        whole = any(refractory_re(onto).search(text, a, b) for s, a, b in scope.pieces
+                    if view.section(s).kind in ("title", "methods"))
+        if whole:   # a series defined as steroid-refractory, with no refractory subgroup named: every arm is
+            findings = [Finding(f.key, f.subject, f.agents, f.route, True, f.treated, f.responders,
+                                f.outcome, None, None, None, f.evidence) for f in findings]
     lo, hi = scope.pieces[0][1], scope.pieces[-1][2]
     cts = [m.term for _, a, b in scope.pieces for m in view.mentions_in(a, b, "CELL_THERAPY")]
     subject = Subject(scope.key, "cohort", "cohort", (), view.evidence(lo, min(hi, lo + 200)),
                       cell_therapy=cts[0] if len(set(cts)) == 1 else None, size=size)
     return subject, admins, findings, grades
+
+
+def _arm_finding(view: PaperView, onto: Ontology, s, clause, earlier, main, k: int, key: str) -> Finding | None:
+    """A counted outcome of one arm of the series: "Twelve patients received anakinra, of whom 7
+    improved", "6 of 8 had resolution", "5 received siltuximab and none responded".
+
+    Agents are the drugs of the clause, else of the sentence's earlier clauses, else (for a
+    benefit) the series' main treatment; a death or non-response needs its drugs named.
+    """
+    text = view.text
+    ca, cb = clause
+    outs = view.mentions_in(ca, cb, "OUTCOME")
+    out = next((o for o in outs if o.value("outcome") in _POSITIVE), None) or \
+        next((o for o in outs if o.value("outcome") == "no_response"), None)
+    if out is None:
+        return None
+    piece = (s, ca, cb)
+    agents, route = _agents_in(view, onto, [piece])
+    for prev in reversed(earlier):
+        if agents:
+            break
+        agents, route = _agents_in(view, onto, [prev])
+    if not agents:
+        if main is None or out.value("outcome") not in _POSITIVE:
+            return None
+        agents, route = main[0], main[1]
+    treated, responders = _counts(view, [piece], piece)
+    if treated is None:
+        for prev in reversed(earlier):
+            treated, _ = _counts(view, [prev], prev)
+            if treated is not None:
+                break
+    if out.value("outcome") == "no_response" and responders is None and \
+            re.match(r"(?i)none|neither|no\b", text[out.nstart:out.nend]):
+        responders = 0
+    if treated is None or (responders is None and out.value("outcome") in _POSITIVE and not ALL_OF.search(text, ca, cb)):
+        return None
+    if responders is not None and responders > treated:
+        return None
+    return Finding(f"cohort-t{k}", key, agents, route, bool(refractory_re(onto).search(text, ca, cb)), treated,
+                   responders if responders is not None else treated, out.value("outcome"), None, None, None,
+                   view.evidence(ca, cb))
 
 
 def _clauses(text: str, a: int, b: int):

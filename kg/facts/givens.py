@@ -15,6 +15,10 @@ from .view import PaperView
 
 _GAP_POST = re.compile(r"^\s*(?:of\s+)?$")
 _ADVERB_ROUTE = re.compile(r"ly$")
+_NEW_CONJUNCT = re.compile(r"[,;]|\b(?:and|or|plus|with|versus|vs|then|followed\s+by)\b", re.I)
+# a route that modifies the noun after it ("IT therapy") names another treatment
+_ROUTE_OF_NOUN = re.compile(r"\s*(?:chemotherapy|therapy|therapies|treatment|injections?|administration|regimen|"
+                            r"instillation|delivery)\b", re.I)
 _VERB = r"(?:was|were|is|are|has|had|been|given|initiated|started|administered|received|resumed|continued)"
 _ROUTE_GAP = re.compile(rf"(?!.*\b{_VERB}\b)[\s\w\-(),.]{{0,40}}", re.I | re.S)
 _COORD = re.compile(r"(?:[\s,;()/+.]|\band\b|\bplus\b|\bwith\b|\bor\b|\bof\b|\bcombined\b|\bin\s+combination\b|"
@@ -138,8 +142,12 @@ def givens_in(view: PaperView, sent: Sentence, lo: int | None = None, hi: int | 
                 if not _COORD.fullmatch(text[prev.end:givens[i].start]):
                     break
                 targets.append(i)
+        elif preceding and r.nstart - givens[preceding[-1]].end < 30 \
+                and not _NEW_CONJUNCT.search(text[givens[preceding[-1]].end:r.nstart]) \
+                and not _ROUTE_OF_NOUN.match(text, r.nend):
+            targets = preceding[-1:]    # "dexamethasone 10 mg was given IV"; not "anakinra and IT therapy"
         else:
-            targets = preceding[-1:] if preceding and r.nstart - givens[preceding[-1]].end < 30 else []
+            targets = []
         for i in targets:
             if givens[i].route is None:
                 givens[i] = replace(givens[i], route=code)
