@@ -164,3 +164,12 @@ def test_cohort_arms_each_get_their_own_treatment_and_counts():
     assert ("cohort", "cytarabine+hydrocortisone+methotrexate", "intrathecal", True, 9, 8, "resolution") in rows
     assert not [r for r in rows if r[-1] == "death"]          # a death without a named drug is no treatment finding
     assert all(a.route is None for a in f.administrations if label(a.agent) == "anakinra")
+
+
+def test_cited_non_response_counts_zero_responders():
+    text = ("Discussion\nSeveral groups reported second-line options. Intrathecal chemotherapy was ineffective "
+            "in two patients [4,5]. Siltuximab helped one patient (6).\n")
+    f = extract_facts(annotate_text(text, "cited-nonresponse"))
+    rows = {(x.subject, "+".join(sorted(label(a) for a in x.agents)), x.route, x.treated, x.responders, x.outcome)
+            for x in f.findings}
+    assert any(r[1:] == ("chemotherapy", "intrathecal", 2, 0, "no_response") for r in rows), rows

@@ -18,6 +18,7 @@ _NEGATED = re.compile(
     r"(?:improvement|benefit|benefits|response|resolution)\b"
     r"|\bnon-?responders?\b(?!\s+to\b)|\bunresponsive\b(?!\s+to\b)|\bnot\s+respond(?:ed|ing)?\b"
     r"|\bno\s+(?:clinical\s+|neurological\s+)?(?:improvement|benefit|response)\b"
+    r"|\b(?:ineffective|unsuccessful|not\s+effective|of\s+no\s+(?:clinical\s+)?benefit)\b"
     r"|\b(?:none|neither(?:\s+(?:patient|case|one))?|no\s+(?:patients?|one|cases?))\s+(?:of\s+(?:them|these|those|the\s+\w+(?:\s+\w+)?)\s+)?"
     r"(?:had\s+(?:an?\s+)?)?(?:responded|improved|benefit(?:t?ed)|recovered|response|improvement)\b", re.I)
 
@@ -39,7 +40,7 @@ _TRIGGER = re.compile(
     r"mental\s+status|consciousness)|well))?", re.I)
 
 # cheap pre-filter: sentences without any of these words cannot hold an outcome
-_ANY_CUE = re.compile(r"improv|resol|recover|normali|respon|benefit|died|passed\s+away|expired|succumbed|baseline|"
+_ANY_CUE = re.compile(r"improv|resol|recover|normali|respon|benefit|effective|unsuccessful|died|passed\s+away|expired|succumbed|baseline|"
                       r"unresponsive|complete|normal|death")   # searched in the lowercased text
 _HYPOTHETICAL = re.compile(
     r"\b(?:can|could|may|might|would|should|will|help|helps|potential|potentially|expected|if|whether|"

@@ -113,6 +113,8 @@ def extract_cited(view: PaperView, scope: Scope, onto: Ontology):
     if route is None:
         route = _agents_in(view, onto, scope.pieces)[1]
     treated, responders = _counts(view, scope.pieces, opiece)
+    if primary.value("outcome") == "no_response" and responders is None and treated is not None:
+        responders = 0      # "ineffective in two patients": none of the treated responded
     refractory = any(refractory_re(onto).search(view.text, a, b) for _, a, b in scope.pieces)
     subject = Subject(scope.key, "cohort", "cohort", scope.source, evidence, size=treated)
     admins = []
