@@ -48,6 +48,8 @@ _INLINE_LABEL = re.compile(
 _ABBREV = frozenset("""al e.g i.e eg ie vs dr drs fig figs approx ca no nos mr mrs ms prof st jr ref
 refs resp cf viz etc inc ltd co dept univ vol pp ed eds mo yr wk pt pts
 sr jan feb mar apr jun jul aug sep sept oct nov dec mg kg""".split())
+_UNITS = frozenset("h hr hrs d mg kg g l ml min mcg wk wks mo yr yrs".split())
+_AFTER_NUMBER = re.compile(r"\d\s*[A-Za-z]{1,3}$")
 _BOUNDARY = re.compile(r"([.!?])([\"')\]]*)(\s+)(?=[\"'(\[]?[A-Z0-9])")
 _LEAD_CITATION = re.compile(r"\s*[(\[]\d{1,3}(?:\s*[-,–]\s*\d{1,3})*[)\]]\.?(?=\s|$)")
 
@@ -170,8 +172,9 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         stop = m.end(2)
         word = re.search(r"([A-Za-z.]+)$", text[s:m.start(1)])
         w = word.group(1).lower().rstrip(".") if word else ""
-        if m.group(1) == "." and (w in _ABBREV or (len(w) == 1 and w.isalpha())):
-            continue
+        if m.group(1) == "." and (w in _ABBREV or (len(w) == 1 and w.isalpha())) \
+                and not (w in _UNITS and _AFTER_NUMBER.search(text, s, m.start(1))):
+            continue    # "Fig. 2", "J. Smith"; but "10 mg. Then", "every 6 h. By day 6" end a sentence
         spans.append((s, stop))
         s = m.end(3)
     if s < end:

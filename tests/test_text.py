@@ -75,3 +75,13 @@ def test_classify_heading():
     assert classify_heading("Case presentation") == ("case", None)
     assert classify_heading("2. Discussion") == ("discussion", None)
     assert classify_heading("Case 1 was a 45-year-old man.") is None
+
+
+def test_sentences_end_after_a_number_with_unit_but_not_after_initials():
+    from kg.structure import analyze
+
+    text = ("On day +4 he received dexamethasone 10 mg every 6 h. By day +6 he was obtunded. "
+            "Methotrexate 12 mg. Then q6h. Next. See Fig. 2 and J. Smith et al. here.")
+    got = [text[s.start:s.end] for s in analyze(text).sentences]
+    assert got == ["On day +4 he received dexamethasone 10 mg every 6 h.", "By day +6 he was obtunded.",
+                   "Methotrexate 12 mg.", "Then q6h.", "Next.", "See Fig. 2 and J. Smith et al. here."]
