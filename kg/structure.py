@@ -40,7 +40,8 @@ SECTION_WORDS = {
     "data availability": "backmatter", "ethics statement": "backmatter",
 }
 _NUMBERED_CASE = re.compile(
-    r"^(?:case|patient|pt\.?)\s*(?:no\.?\s*)?#?\s*(\d{1,2}|[ivx]{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\b",
+    r"^(?:case|patient|pt\.?)\s*(?:no\.?\s*)?#?\s*(\d{1,2}|[ivx]{1,4}|one|two|three|four|five|six|seven|eight|nine|ten"
+    r"|(?-i:[A-H]))\b",
     re.I)
 _HEADING_PREFIX = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+|[IVX]+\.\s+)")
 _INLINE_LABEL = re.compile(
@@ -49,7 +50,7 @@ _ABBREV = frozenset("""al e.g i.e eg ie vs dr drs fig figs approx ca no nos mr m
 refs resp cf viz etc inc ltd co dept univ vol pp ed eds mo yr wk pt pts
 sr jan feb mar apr jun jul aug sep sept oct nov dec mg kg""".split())
 _UNITS = frozenset("h hr hrs d mg kg g l ml min mcg wk wks mo yr yrs".split())
-_AFTER_NUMBER = re.compile(r"\d\s*[A-Za-z]{1,3}$")
+_AFTER_NUMBER = re.compile(r"\d\s*(?:[A-Za-z]{1,3}/)*[A-Za-z]{1,3}$")
 _BOUNDARY = re.compile(r"([.!?])([\"')\]]*)(\s+)(?=[\"'(\[]?[A-Z0-9])")
 _LEAD_CITATION = re.compile(r"\s*[(\[]\d{1,3}(?:\s*[-,–]\s*\d{1,3})*[)\]]\.?(?=\s|$)")
 
@@ -88,6 +89,8 @@ class Layout:
 
 
 def _case_number(token: str) -> int | None:
+    if len(token) == 1 and token in "ABCDEFGH":     # "Patient A", "Patient B": lettered cases in order
+        return ord(token) - ord("A") + 1
     t = token.lower()
     if t.isdigit():
         return int(t)

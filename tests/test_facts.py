@@ -173,3 +173,18 @@ def test_cited_non_response_counts_zero_responders():
     rows = {(x.subject, "+".join(sorted(label(a) for a in x.agents)), x.route, x.treated, x.responders, x.outcome)
             for x in f.findings}
     assert any(r[1:] == ("chemotherapy", "intrathecal", 2, 0, "no_response") for r in rows), rows
+
+
+def test_lettered_patients_and_a_day_after_a_drug_list():
+    text = ("CASE REPORTS\n\nPatient A: A 38-year-old man received Tecartus. CRS began on day 3 and was treated "
+            "with tocilizumab 8 mg/kg. On day 6 he had ICANS grade 3 and received dexamethasone 10 mg IV. Because "
+            "ICANS worsened on day 7 despite dexamethasone, he was given intrathecal methotrexate 12 mg, cytarabine "
+            "50 mg and hydrocortisone 50 mg on day 8. He improved on day 10.\n\n"
+            "Patient B: A 62-year-old woman received Tecartus and had grade III ICANS on day 5.\n")
+    f = extract_facts(annotate_text(text, "lettered"))
+    assert [s.label for s in f.subjects] == ["Case 1", "Case 2"]
+    days = {label(a.agent): a.day for a in f.administrations if a.subject == f.subjects[0].key}
+    assert days["tocilizumab"] == 3          # "8 mg/kg. On day 6" ends the sentence
+    assert days["methotrexate"] == days["cytarabine"] == days["hydrocortisone"] == 8
+    assert ("Case 1", "cytarabine+hydrocortisone+methotrexate", "intrathecal", True, 1, 1, "improvement") in \
+        {(s.label, *r[1:]) for s in f.subjects for r in finding_rows(f) if r[0] == s.key}

@@ -176,10 +176,36 @@ def _assign_days(view: PaperView, sent: Sentence, lo: int, hi: int, givens: list
             continue
         out.append(replace(g, day=pick_day(view, sent, g.anchor, plain, current_day,
                                            g.end if g.anchor == g.start else g.anchor)))
+    out = _share_list_day(view, sent, out, plain)
     for d in repeats:
         for g in list(out):
             if g.label != "CELL_THERAPY" and g.day is not None and g.day != d.value("day") and g.anchor < d.nstart:
                 out.append(replace(g, day=d.value("day"), anchor=d.nstart))
+    return out
+
+
+def _share_list_day(view: PaperView, sent: Sentence, givens: list[Given], days) -> list[Given]:
+    """"IT methotrexate 12 mg, cytarabine 50 mg and hydrocortisone 50 mg on day 8": a day written
+    right after a coordinated list of drugs is the day of every drug of the list."""
+    text = view.text
+    order = sorted((i for i, g in enumerate(givens) if g.label == "DRUG" and not g.lymphodepletion),
+                   key=lambda i: givens[i].start)
+    groups: list[list[int]] = []
+    for i in order:
+        if groups and _COORD.fullmatch(text[givens[groups[-1][-1]].end:givens[i].start]):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    out = list(givens)
+    for grp in groups:
+        if len(grp) < 2:
+            continue
+        last = givens[grp[-1]]
+        a, b = view.comma_clause(sent.start, sent.end, last.start)
+        after = [d for d in days if last.end <= d.nstart < b]
+        if after and re.fullmatch(r"[\s\w./-]{0,30}?(?:on|at|from)\s*", text[last.end:after[0].nstart]):
+            for i in grp:
+                out[i] = replace(out[i], day=after[0].value("day"))
     return out
 
 
