@@ -188,3 +188,13 @@ def test_lettered_patients_and_a_day_after_a_drug_list():
     assert days["methotrexate"] == days["cytarabine"] == days["hydrocortisone"] == 8
     assert ("Case 1", "cytarabine+hydrocortisone+methotrexate", "intrathecal", True, 1, 1, "improvement") in \
         {(s.label, *r[1:]) for s in f.subjects for r in finding_rows(f) if r[0] == s.key}
+
+
+def test_cohort_fraction_counts_and_non_responders_as_a_group():
+    text = ("Siltuximab for ICANS refractory to steroids\n\nAbstract\nEight adults (n = 8) with ICANS that worsened "
+            "despite methylprednisolone were reviewed. All were given siltuximab 11 mg/kg. Improvement occurred in "
+            "62% (5/8). Non-responders (n = 3) were given ruxolitinib; 1 of them improved.\n")
+    rows = finding_rows(extract_facts(annotate_text(text, "fraction")))
+    assert ("cohort", "siltuximab", None, True, 8, 5, "improvement") in rows
+    assert ("cohort", "ruxolitinib", None, True, 3, 1, "improvement") in rows
+    assert not [r for r in rows if r[-1] == "no_response"]   # "Non-responders (n = 3)" names a group

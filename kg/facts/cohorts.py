@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..ontology import Ontology
-from .cues import (ALL_OF, COUNT_GROUP, COUNT_OF, OF_LEADING, RESPONDER_COUNT, SUBSET, VAGUE, refractory_re,
+from .cues import (ALL_OF, COUNT_GROUP, COUNT_OF, FRACTION, OF_LEADING, RESPONDER_COUNT, SUBSET, VAGUE, refractory_re,
                    not_given, number,
                    refractory_span)
 from .givens import givens_in
@@ -59,7 +59,7 @@ def _counts(view: PaperView, pieces, outcome_piece) -> tuple[int | None, int | N
             treated, treated_pos = number(m.group("n")), m.start("n")
             break
     oa, ob = outcome_piece[1], outcome_piece[2]
-    m = COUNT_OF.search(text, oa, ob) or OF_LEADING.search(text, oa, ob)
+    m = COUNT_OF.search(text, oa, ob) or OF_LEADING.search(text, oa, ob) or FRACTION.search(text, oa, ob)
     if m:
         n, tot = number(m.group("n")), number(m.group("m"))
         if n is not None and tot is not None and n <= tot:
@@ -163,7 +163,7 @@ def extract_own_cohort(view: PaperView, scope: Scope, onto: Ontology):
                 findings.append(f)
     if findings and not any(f.refractory for f in findings):
         whole = any(refractory_re(onto).search(text, a, b) for s, a, b in scope.pieces
-                    if view.section(s).kind in ("title", "methods"))
+                    if view.section(s).kind in ("title", "methods", "abstract", "front"))
         if whole:   # a series defined as steroid-refractory, with no refractory subgroup named: every arm is
             findings = [Finding(f.key, f.subject, f.agents, f.route, True, f.treated, f.responders,
                                 f.outcome, None, None, None, f.evidence) for f in findings]
@@ -185,7 +185,8 @@ def _arm_finding(view: PaperView, onto: Ontology, s, clause, earlier, main, k: i
     ca, cb = clause
     outs = view.mentions_in(ca, cb, "OUTCOME")
     out = next((o for o in outs if o.value("outcome") in _POSITIVE), None) or \
-        next((o for o in outs if o.value("outcome") == "no_response"), None)
+        next((o for o in outs if o.value("outcome") == "no_response"
+              and not re.fullmatch(r"(?i)non-?responders?", text[o.nstart:o.nend])), None)  # a group, not a result
     if out is None:
         return None
     piece = (s, ca, cb)
@@ -211,8 +212,10 @@ def _arm_finding(view: PaperView, onto: Ontology, s, clause, earlier, main, k: i
         return None
     if responders is not None and responders > treated:
         return None
+    if responders is None:     # "all improved" / a non-response without a count
+        responders = treated if out.value("outcome") in _POSITIVE else 0
     return Finding(f"cohort-t{k}", key, agents, route, bool(refractory_re(onto).search(text, ca, cb)), treated,
-                   responders if responders is not None else treated, out.value("outcome"), None, None, None,
+                   responders, out.value("outcome"), None, None, None,
                    view.evidence(ca, cb))
 
 

@@ -19,6 +19,13 @@ _OWN_SERIES = re.compile(
     r"\bwe\s+(?:retrospectively\s+|prospectively\s+)?(?:reviewed|analy[sz]ed|studied|included|enrolled|identified|"
     r"evaluated|treated|report|describe|present)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:\d+|two|three|four|five|six|seven|"
     r"eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty)\s+(?:[\w-]+\s+){0,2}?(?:patients|adults|children|recipients|cases)\b", re.I)
+# the passive report of one's own series: "Records of 40 adults ... were reviewed", "Eight adults ... were included"
+_OWN_SERIES_PASSIVE = re.compile(
+    r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:patients|adults|children|recipients|cases)\b[^.;]{0,160}?"
+    r"\b(?:were|was)\s+(?:retrospectively\s+|prospectively\s+)?(?:reviewed|included|enrolled|identified|analy[sz]ed|studied)\b",
+    re.I)
+_CITATION_MARK = re.compile(r"[(\[]\s*\d{1,3}(?:\s*[-,\u2013]\s*\d{1,3})*\s*[)\]]|\bet\s+al\b")
 _SINGLE_PATIENT = re.compile(r"\b(?:a|an)\s+\d{1,3}[- ]year[- ]old\b", re.I)
 _NO_FACTS = ("title", "references", "backmatter")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
@@ -173,7 +180,10 @@ def assign_scopes(view: PaperView) -> list[Scope]:
         i for i, sec in enumerate(secs) if sec.kind == "title"}]
     text = view.text
     kinds = {sec.kind for sec in secs}
-    if any(_OWN_SERIES.search(text, s.start, s.end) for s, _, _ in own_sents) or {"methods", "results"} <= kinds:
+    passive = any(_OWN_SERIES_PASSIVE.search(text, s.start, s.end) and not _CITATION_MARK.search(text, s.start, s.end)
+                  for s, _, _ in own_sents if secs[s.section].kind in ("abstract", "methods", "results", "front"))
+    if any(_OWN_SERIES.search(text, s.start, s.end) for s, _, _ in own_sents) or passive or \
+            {"methods", "results"} <= kinds:
         own = Scope("cohort", "cohort", "cohort", "own_cohort")
         own.pieces = _subtract(own_sents, holes)
         return [own] + cited
