@@ -41,8 +41,10 @@ _DAY_D = re.compile(r"(?P<a>D(?<![\w/]D)\s?(?P<sign>[+-])\s?(?P<n1>\d{1,3}))\b"
 _ROMAN_RE = r"(?:III|II|IV|V|I)"
 _SYN = r"(ICANS|CRS|CRES|IEC-HS|neurotoxicity|cytokine release syndrome|immune effector cell-associated neurotoxicity syndrome)"
 _GRADE_NUM = rf"([1-5]|{_ROMAN_RE})(?!\d|\.\d)"
-_GRADE_A = re.compile(rf"\b(?:[Gg]rade|[Gg]r\.?|G(?=[1-5]\b))\s*{_GRADE_NUM}(?!\s*(?:-|–|to|or)\s*(?:[1-5]|{_ROMAN_RE})\b)\s*\(?\s*{_SYN}\b")
-_GRADE_B = re.compile(rf"\b{_SYN}\s*,?\s*\(?(?:[Gg]rade|[Gg]r\.?)\s*{_GRADE_NUM}(?!\s*(?:-|–|to)\s*[1-5])")
+# with a syndrome next to it, a grade may be written as a word: "grade four ICANS"
+_GRADE_NUM_W = rf"([1-5]|{_ROMAN_RE}|(?i:one|two|three|four|five)\b)(?!\d|\.\d)"
+_GRADE_A = re.compile(rf"\b(?:[Gg]rade|[Gg]r\.?|G(?=[1-5]\b))\s*{_GRADE_NUM_W}(?!\s*(?:-|–|to|or)\s*(?:[1-5]|{_ROMAN_RE})\b)\s*\(?\s*{_SYN}\b")
+_GRADE_B = re.compile(rf"\b{_SYN}\s*,?\s*\(?(?:[Gg]rade|[Gg]r\.?)\s*{_GRADE_NUM_W}(?!\s*(?:-|–|to)\s*[1-5])")
 _GRADE_BARE = re.compile(rf"\b[Gg](?<![≥>≤<=] [Gg])(?<![≥>≤<=][Gg])rade\s*{_GRADE_NUM}(?!\s*(?:-|–|to)\s*(?:[1-5]|{_ROMAN_RE})\b)(?!\s*(?:or|and) (?:higher|greater|above|more|worse))(?!\s*\+)")
 _SYN_CODE = {"icans": "ICANS", "cres": "ICANS", "neurotoxicity": "ICANS",
              "immune effector cell-associated neurotoxicity syndrome": "ICANS",
@@ -127,8 +129,11 @@ def find_days(t: str):
     return out
 
 
+_GRADE_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+
+
 def _grade_value(s: str) -> int:
-    return ROMAN.get(s) or int(s)
+    return ROMAN.get(s) or _GRADE_WORDS.get(s.lower()) or int(s)
 
 
 _GRADE_CUE = re.compile(r"[Gg]r(?:ade|\.)|G[1-5]")
