@@ -198,3 +198,13 @@ def test_cohort_fraction_counts_and_non_responders_as_a_group():
     assert ("cohort", "siltuximab", None, True, 8, 5, "improvement") in rows
     assert ("cohort", "ruxolitinib", None, True, 3, 1, "improvement") in rows
     assert not [r for r in rows if r[-1] == "no_response"]   # "Non-responders (n = 3)" names a group
+
+
+def test_responding_to_a_drug_is_not_a_new_administration_unless_dosed():
+    text = ("Case description\nA 59-year-old woman received cilta-cel. On day 5 she had grade 3 ICANS that did not "
+            "respond to methylprednisolone 1 g daily. Anakinra 100 mg SC was started on day 6. She responded "
+            "promptly to anakinra, with full recovery by day 9.\n")
+    f = extract_facts(annotate_text(text, "respond-to"))
+    rows = {(label(a.agent), a.dose_value, a.day) for a in f.administrations}
+    assert ("methylprednisolone", 1, 5) in rows
+    assert [r for r in rows if r[0] == "anakinra"] == [("anakinra", 100, 6)]

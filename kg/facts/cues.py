@@ -43,6 +43,10 @@ _NOT_GIVEN_BEFORE = re.compile(
     r"\btaper(?:ing)?\s+(?:of|on)|\bweaned\s+(?:off|from)?|\bdiscontinu\w+|\bstopp\w+|\bwithout|\bprior|\bprevious\w*|"
     r"\bafter\s+(?:at\s+least\s+)?(?:\d+|\w+)\s+(?:hours|days|doses|weeks)\s+of|\b(?:\d+|\w+)\s+(?:hours|days|weeks)\s+of|"
     r"\bfrom)\s+(?:[\w-]+\s*(?:/|,|and|or)\s*)*(?:(?:high|low|pulse|systemic|intravenous|IV|oral)[- ](?:dose\s+)?)*$", re.I)
+# "responded promptly to anakinra": the drug given before, named again (with a dose it is the administration:
+# "did not respond to methylprednisolone 1 g daily")
+_RESPONSE_TO = re.compile(r"\b(?:respon\w*|benefit\w*)\s+(?:\w+\s+){0,2}?(?:to|from)\s+$", re.I)
+_DOSE_NEXT = re.compile(r"^\s*\(?\s*\d")
 _NOT_GIVEN_AFTER = re.compile(
     r"^(?:\s*/\s*[\w-]+)*(?:[- ]?(?:refractory|resistant|dependent)\b"
     r"|\s+(?:was|were|had\s+been|has\s+been)\s+(?:then\s+)?(?:tapered|stopped|discontinued|held|weaned|changed|switched|"
@@ -84,7 +88,8 @@ def not_given(text: str, clause_start: int, start: int, end: int, sent_end: int)
     """Whether the drug mention at [start, end) refers to a drug not (newly) given here."""
     before = text[max(clause_start, start - 60):start]
     after = text[end:min(sent_end, end + 60)]
-    return bool(_NOT_GIVEN_BEFORE.search(before) or _NOT_GIVEN_AFTER.match(after))
+    return bool(_NOT_GIVEN_BEFORE.search(before) or _NOT_GIVEN_AFTER.match(after)
+                or (_RESPONSE_TO.search(before) and not _DOSE_NEXT.match(after)))
 
 
 def refractory_span(onto: Ontology, text: str, start: int, end: int) -> bool:
