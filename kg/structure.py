@@ -175,7 +175,8 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         stop = m.end(2)
         word = re.search(r"([A-Za-z.]+)$", text[s:m.start(1)])
         w = word.group(1).lower().rstrip(".") if word else ""
-        if m.group(1) == "." and (w in _ABBREV or (len(w) == 1 and w.isalpha())) \
+        initial = len(w) == 1 and w.isalpha() and (word.start(1) == 0 or text[s + word.start(1) - 1] in " \t\n(")
+        if m.group(1) == "." and (w in _ABBREV or initial) \
                 and not (w in _UNITS and _AFTER_NUMBER.search(text, s, m.start(1))):
             continue    # "Fig. 2", "J. Smith"; but "10 mg. Then", "every 6 h. By day 6" end a sentence
         spans.append((s, stop))

@@ -208,3 +208,9 @@ def test_responding_to_a_drug_is_not_a_new_administration_unless_dosed():
     rows = {(label(a.agent), a.dose_value, a.day) for a in f.administrations}
     assert ("methylprednisolone", 1, 5) in rows
     assert [r for r in rows if r[0] == "anakinra"] == [("anakinra", 100, 6)]
+
+
+def test_cited_subset_and_responders_of_them():
+    text = ("Discussion\nOut of 20 reported patients, 12 received intrathecal therapy and 10 of them improved [8].\n")
+    f = extract_facts(annotate_text(text, "subset"))
+    assert [(x.route, x.treated, x.responders, x.outcome) for x in f.findings] == [("intrathecal", 12, 10, "improvement")]

@@ -81,7 +81,7 @@ def test_sentences_end_after_a_number_with_unit_but_not_after_initials():
     from kg.structure import analyze
 
     text = ("On day +4 he received dexamethasone 10 mg every 6 h. By day +6 he was obtunded. "
-            "Methotrexate 12 mg. Then q6h. Next. See Fig. 2 and J. Smith et al. here. Tocilizumab 8 mg/kg. Done.")
+            "Methotrexate 12 mg. Then q6h. Next. See Fig. 2 and J. Smith et al. here. Tocilizumab 8 mg/kg. Done. It had 5 cells/µL. Next day.")
     got = [text[s.start:s.end] for s in analyze(text).sentences]
     assert got == ["On day +4 he received dexamethasone 10 mg every 6 h.", "By day +6 he was obtunded.",
-                   "Methotrexate 12 mg.", "Then q6h.", "Next.", "See Fig. 2 and J. Smith et al. here.", "Tocilizumab 8 mg/kg.", "Done."]
+                   "Methotrexate 12 mg.", "Then q6h.", "Next.", "See Fig. 2 and J. Smith et al. here.", "Tocilizumab 8 mg/kg.", "Done.", "It had 5 cells/µL.", "Next day."]

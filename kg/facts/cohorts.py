@@ -60,6 +60,8 @@ def _counts(view: PaperView, pieces, outcome_piece) -> tuple[int | None, int | N
             break
     oa, ob = outcome_piece[1], outcome_piece[2]
     m = COUNT_OF.search(text, oa, ob) or OF_LEADING.search(text, oa, ob) or FRACTION.search(text, oa, ob)
+    if m and m.start("n") == treated_pos:
+        m = None    # "Out of 20 patients, 12 received X": 12 is the treated subset, not the responders
     if m:
         n, tot = number(m.group("n")), number(m.group("m"))
         if n is not None and tot is not None and n <= tot:

@@ -71,7 +71,7 @@ OF_LEADING = re.compile(rf"\b(?:of|among)\s+(?:the\s+|these\s+)?(?P<m>{_NUMW})\s
                         rf"(?P<n>{_NUMW})\b(?!\s*(?:days?|hours?|weeks?|mg|%))", re.I)
 # "60% (6/10)", "(6/10)": a responder fraction in parentheses (not "ICE 4/10")
 FRACTION = re.compile(r"\(\s*(?P<n>\d+)\s*/\s*(?P<m>\d+)\s*\)")
-SUBSET = re.compile(rf"\bout\s+of\s+(?:the\s+)?(?:total\s+of\s+)?{_NUMW}\s+{_PEOPLE}[^,;]*,\s*(?P<n>{_NUMW})\s+(?:were|had|received|was)\b", re.I)
+SUBSET = re.compile(rf"\bout\s+of\s+(?:the\s+)?(?:total\s+of\s+)?{_NUMW}\s+(?:[\w-]+\s+){{0,3}}?{_PEOPLE}[^,;]*,\s*(?P<n>{_NUMW})\s+(?:were|had|received|was)\b", re.I)
 ALL_OF = re.compile(rf"\b(?:all\s+(?:(?P<n>{_NUMW})\b|these\b|of\s+them\b|{_PEOPLE}\b)?|both\b|each\s+of\s+them\b)", re.I)
 RESPONDER_COUNT = re.compile(
     rf"\b(?P<n>{_NUMW})\s*(?:\(\s*\d+(?:\.\d+)?\s*%\s*\)\s*)?(?:{_PEOPLE}\s+)?(?:\w+\s+){{0,2}}?"
