@@ -107,8 +107,8 @@ def _side_files(corpus: Path, pid: str) -> dict[str, Path]:
 
 
 def paper_key(paper: Paper, meta: dict, corpus: Path, onto_digest: str) -> str:
+    """What a paper's outputs depend on; ``meta`` (from linked_meta) carries the text's sha256."""
     h = hashlib.sha256()
-    h.update(paper.text.encode("utf-8"))
     h.update(json.dumps(meta, sort_keys=True, default=str).encode())
     for name, path in sorted(_side_files(corpus, paper.id).items()):
         h.update(name.encode())
@@ -118,10 +118,10 @@ def paper_key(paper: Paper, meta: dict, corpus: Path, onto_digest: str) -> str:
     return h.hexdigest()[:24]
 
 
-def machine_facts(paper: Paper, meta: dict, corpus: Path, onto):
+def machine_facts(paper: Paper, meta: dict, corpus: Path, onto, side: dict[str, Path] | None = None):
     """(mentions, facts) of a paper before curation: the annotator's mentions, or the curator's brat ones."""
     ann = annotate_text(paper.text, paper.id)
-    side = _side_files(corpus, paper.id)
+    side = _side_files(corpus, paper.id) if side is None else side
     if BRAT_FILE in side:
         ann = with_mentions(ann, parse_ann(side[BRAT_FILE], paper.text), onto, side[BRAT_FILE])
     return ann, extract_facts(ann, meta, onto)
@@ -130,8 +130,8 @@ def machine_facts(paper: Paper, meta: dict, corpus: Path, onto):
 def process_paper(paper: Paper, meta: dict, key: str, corpus: Path) -> PaperResult:
     """Annotate, extract, curate, serialize and validate one paper."""
     onto = load_ontology()
-    ann, facts = machine_facts(paper, meta, corpus, onto)
     side = _side_files(corpus, paper.id)
+    ann, facts = machine_facts(paper, meta, corpus, onto, side)
     warnings: tuple[str, ...] = ()
     if CURATION_FILE in side:
         facts, cr = apply_curation(facts, side[CURATION_FILE], paper.text, onto)
