@@ -43,13 +43,18 @@ class _Concatenated(io.RawIOBase):
             self._f = None
 
 
-def create_store(path: Path, nquads_files: list[Path], ontology_files: list[Path], ontology_graph: str) -> None:
-    """Create a new store at ``path`` from N-Quads files and the ontology Turtle files."""
-    store = Store(str(path))
+def bulk_load(store: Store, nquads_files: list[Path], ontology_files: list[Path], ontology_graph: str) -> None:
+    """Load the ontology Turtle files into their graph and the N-Quads files in one streamed bulk load."""
     for f in ontology_files:
         store.bulk_load(path=str(f), format=RdfFormat.TURTLE, to_graph=NamedNode(ontology_graph))
     if nquads_files:
         store.bulk_load(input=io.BufferedReader(_Concatenated(nquads_files), 1 << 20), format=RdfFormat.N_QUADS)
+
+
+def create_store(path: Path, nquads_files: list[Path], ontology_files: list[Path], ontology_graph: str) -> None:
+    """Create a new store at ``path`` from N-Quads files and the ontology Turtle files."""
+    store = Store(str(path))
+    bulk_load(store, nquads_files, ontology_files, ontology_graph)
     store.flush()
     store.optimize()
     del store

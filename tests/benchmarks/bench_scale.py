@@ -77,18 +77,12 @@ def oxigraph_latency(out: Path, runs: int = 3, in_memory: bool = False) -> dict[
     from kg.query import load_query
     store = Store.read_only(str(out / "store")) if not in_memory else None
     if in_memory:
-        import io
-
-        from pyoxigraph import NamedNode, RdfFormat
-
         from kg.rdf import ONTOLOGY_GRAPH
-        from kg.store import _Concatenated
+        from kg.store import bulk_load
         store = Store()
         t0 = time.perf_counter()
-        for f in ("icans.ttl", "schema.ttl"):
-            store.bulk_load(path=str(REPO / "ontology" / f), format=RdfFormat.TURTLE, to_graph=NamedNode(ONTOLOGY_GRAPH))
-        store.bulk_load(input=io.BufferedReader(_Concatenated(sorted((out / "rdf").glob("*.nq"))), 1 << 20),
-                        format=RdfFormat.N_QUADS)
+        bulk_load(store, sorted((out / "rdf").glob("*.nq")), [REPO / "ontology" / f for f in ("icans.ttl", "schema.ttl")],
+                  ONTOLOGY_GRAPH)
         load = time.perf_counter() - t0
     lat = {}
     # the floor: one triple pattern, one column, as many rows as `administrations` returns
