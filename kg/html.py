@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -75,10 +76,15 @@ def vis_data(g: nx.MultiDiGraph) -> dict:
     return {"nodes": net.nodes, "edges": net.edges}
 
 
+@lru_cache(maxsize=1)
+def _template() -> Template:
+    return Template((resources.files("kg") / "templates" / "graph.html").read_text(encoding="utf-8"))
+
+
 def render(g: nx.MultiDiGraph, title: str, nav: list[tuple[str, str]], extra: str = "") -> str:
     """A graph page; ``extra`` is trusted, already escaped HTML shown under the evidence panel."""
     data = json.dumps(vis_data(g), sort_keys=True, ensure_ascii=False).replace("<", "\\u003c")
-    tpl = Template((resources.files("kg") / "templates" / "graph.html").read_text(encoding="utf-8"))
+    tpl = _template()
     legend = "".join(f'<span><i style="background:{c}"></i>{html.escape(t)}</span>' for t, c in NODE_TYPES.items())
     options = "".join(f'<option value="{html.escape(t)}">{html.escape(t)}</option>' for t in NODE_TYPES)
     links = "".join(f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>' for href, text in nav)
@@ -99,8 +105,7 @@ def _items(g: nx.MultiDiGraph, nodes) -> dict:
 def paper_summary(g: nx.MultiDiGraph, pid: str) -> dict:
     """What the corpus views need from one paper's projection (computed in the build's workers)."""
     title = str(g.nodes[f"paper:{pid}"].get("label", pid)) if f"paper:{pid}" in g else pid
-    findings = [[d.get("label", "").split(" ")[0], v, g.nodes[v]["label"]]
-                for _, v, d in g.edges(data=True) if g.nodes[v].get("type") == "outcome"]
+    findings = [[d["agents"], v, g.nodes[v]["label"]] for _, v, d in g.edges(data=True) if "agents" in d]
     treatments = {}
     for n, d in g.nodes(data=True):
         if d.get("type") not in ("drug", "cell therapy"):

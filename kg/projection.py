@@ -67,7 +67,7 @@ def project(facts_list: list[PaperFacts], onto: Ontology) -> nx.MultiDiGraph:
             agents = "+".join(sorted(onto.terms[a].label.lower() for a in x.agents)) or "treatment"
             counts = f" {x.responders}/{x.treated}" if x.treated else ""
             g.add_edge(subj[x.subject], o, label=f"{agents}{counts}{' (refractory)' if x.refractory else ''}",
-                       evidence=json.dumps(_ev(x.evidence, f.paper_id)))
+                       agents=agents, evidence=json.dumps(_ev(x.evidence, f.paper_id)))
         for gr in f.grades:
             n = f"grade:{gr.syndrome}{gr.grade}"
             g.add_node(n, label=f"{gr.syndrome} grade {gr.grade}", type="grade")
@@ -77,7 +77,7 @@ def project(facts_list: list[PaperFacts], onto: Ontology) -> nx.MultiDiGraph:
 
 
 NODE_ATTRS = ("label", "type", "paper", "evidence")
-EDGE_ATTRS = ("label", "evidence")
+EDGE_ATTRS = ("label", "agents", "evidence")
 
 
 def _gml_data(attrs: dict, names: tuple[str, ...], prefix: str) -> str:
