@@ -72,11 +72,6 @@ class _Shape:
     properties: list[_Property]
 
 
-def _read(path: Path):
-    triples: dict = {}
-    for t in parse(path=str(path), format=RdfFormat.TURTLE):
-        triples.setdefault(t.subject, {}).setdefault(t.predicate.value, []).append(t.object)
-    return triples
 
 
 def _list(triples, head) -> list:
@@ -113,9 +108,7 @@ def _compile_value_checks(triples, node, allowed) -> dict:
             checks[local] = v.value
         elif local == "in":
             checks[local] = frozenset(_list(triples, v))
-        elif local == "pattern":
-            checks[local] = v.value
-        elif local == "flags":
+        elif local in ("pattern", "flags"):
             checks[local] = v.value
         elif local in ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive"):
             checks[local] = v
@@ -137,7 +130,7 @@ def _compile_value_checks(triples, node, allowed) -> dict:
 @lru_cache(maxsize=4)
 def compile_shapes(path: str) -> tuple[_Shape, ...]:
     """Read shapes.ttl once into checks; raises Unsupported for features outside the subset."""
-    triples = _read(Path(path))
+    triples = _index(parse(path=str(path), format=RdfFormat.TURTLE))
     shapes = []
     for node, props in triples.items():
         if not any(isinstance(t, NamedNode) and t.value == SH + "NodeShape" for t in props.get(RDF + "type", [])):
