@@ -207,9 +207,6 @@ def _arm_finding(view: PaperView, onto: Ontology, s, clause, earlier, main, k: i
             treated, _ = _counts(view, [prev], prev)
             if treated is not None:
                 break
-    if out.value("outcome") == "no_response" and responders is None and \
-            re.match(r"(?i)none|neither|no\b", text[out.nstart:out.nend]):
-        responders = 0
     if treated is None or (responders is None and out.value("outcome") in _POSITIVE and not ALL_OF.search(text, ca, cb)):
         return None
     if responders is not None and responders > treated:

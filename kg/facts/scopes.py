@@ -25,7 +25,6 @@ _OWN_SERIES_PASSIVE = re.compile(
     r"(?:[\w-]+\s+){0,2}?(?:patients|adults|children|recipients|cases)\b[^.;]{0,160}?"
     r"\b(?:were|was)\s+(?:retrospectively\s+|prospectively\s+)?(?:reviewed|included|enrolled|identified|analy[sz]ed|studied)\b",
     re.I)
-_CITATION_MARK = re.compile(r"[(\[]\s*\d{1,3}(?:\s*[-,\u2013]\s*\d{1,3})*\s*[)\]]|\bet\s+al\b")
 _SINGLE_PATIENT = re.compile(r"\b(?:a|an)\s+\d{1,3}[- ]year[- ]old\b", re.I)
 _NO_FACTS = ("title", "references", "backmatter")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
@@ -180,7 +179,7 @@ def assign_scopes(view: PaperView) -> list[Scope]:
         i for i, sec in enumerate(secs) if sec.kind == "title"}]
     text = view.text
     kinds = {sec.kind for sec in secs}
-    passive = any(_OWN_SERIES_PASSIVE.search(text, s.start, s.end) and not _CITATION_MARK.search(text, s.start, s.end)
+    passive = any(_OWN_SERIES_PASSIVE.search(text, s.start, s.end) and not view.mentions_in(s.start, s.end, "CITATION")
                   for s, _, _ in own_sents if secs[s.section].kind in ("abstract", "methods", "results", "front"))
     if any(_OWN_SERIES.search(text, s.start, s.end) for s, _, _ in own_sents) or passive or \
             {"methods", "results"} <= kinds:
