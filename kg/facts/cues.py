@@ -8,7 +8,7 @@ from ..annotate.lexicon import label_variants
 from ..annotate.patterns import NUMBER_WORDS
 from ..ontology import Ontology
 
-_NUMW = r"(?:\d+|" + "|".join(sorted((w for w in NUMBER_WORDS if w not in ("a", "an", "single", "zero")),
+NUMBER_RE = r"(?:\d+|" + "|".join(sorted((w for w in NUMBER_WORDS if w not in ("a", "an", "single", "zero")),
                                      key=len, reverse=True)) + r")"
 _PEOPLE = r"(?:patients?|children|child|adults?|cases?|subjects?|individuals?|recipients?|pts)"
 
@@ -61,20 +61,20 @@ STUDY_CUE = re.compile(r"\b(?:series|study|studies|report|reports|analysis|analy
                        r"review|reviewed|registry|investigators|et\s+al)\b", re.I)
 OWN_CUE = re.compile(r"^\s*(?:our|we|in\s+our|here|this\s+(?:case|patient|report))\b", re.I)
 
-COUNT_OF = re.compile(rf"\b(?P<n>{_NUMW})\s+(?:{_PEOPLE}\s+)?(?:out\s+)?of\s+(?:the\s+)?(?:total\s+of\s+)?(?P<m>{_NUMW})\b", re.I)
+COUNT_OF = re.compile(rf"\b(?P<n>{NUMBER_RE})\s+(?:{_PEOPLE}\s+)?(?:out\s+)?of\s+(?:the\s+)?(?:total\s+of\s+)?(?P<m>{NUMBER_RE})\b", re.I)
 COUNT_GROUP = re.compile(
-    rf"\b(?P<n>{_NUMW})\s*(?:\(\s*\d+(?:\.\d+)?\s*%\s*\)\s*)?(?:[\w-]+\s+){{0,3}}?{_PEOPLE}\b"
-    rf"|\b(?:series|analysis|cohort|total|group|study)\s+of\s+(?P<s>{_NUMW})\b"
+    rf"\b(?P<n>{NUMBER_RE})\s*(?:\(\s*\d+(?:\.\d+)?\s*%\s*\)\s*)?(?:[\w-]+\s+){{0,3}}?{_PEOPLE}\b"
+    rf"|\b(?:series|analysis|cohort|total|group|study)\s+of\s+(?P<s>{NUMBER_RE})\b"
     rf"|\(\s*n\s*=\s*(?P<eq>\d+)\s*\)", re.I)
 # "Of 18 evaluable patients, 13 (72%) achieved ..." -> (n=13, m=18)
-OF_LEADING = re.compile(rf"\b(?:of|among)\s+(?:the\s+|these\s+)?(?P<m>{_NUMW})\s+(?:[\w-]+\s+){{0,3}}?{_PEOPLE}\s*,\s*"
-                        rf"(?P<n>{_NUMW})\b(?!\s*(?:days?|hours?|weeks?|mg|%))", re.I)
+OF_LEADING = re.compile(rf"\b(?:of|among)\s+(?:the\s+|these\s+)?(?P<m>{NUMBER_RE})\s+(?:[\w-]+\s+){{0,3}}?{_PEOPLE}\s*,\s*"
+                        rf"(?P<n>{NUMBER_RE})\b(?!\s*(?:days?|hours?|weeks?|mg|%))", re.I)
 # "60% (6/10)", "(6/10)": a responder fraction in parentheses (not "ICE 4/10")
 FRACTION = re.compile(r"\(\s*(?P<n>\d+)\s*/\s*(?P<m>\d+)\s*\)")
-SUBSET = re.compile(rf"\bout\s+of\s+(?:the\s+)?(?:total\s+of\s+)?{_NUMW}\s+(?:[\w-]+\s+){{0,3}}?{_PEOPLE}[^,;]*,\s*(?P<n>{_NUMW})\s+(?:were|had|received|was)\b", re.I)
-ALL_OF = re.compile(rf"\b(?:all\s+(?:(?P<n>{_NUMW})\b|these\b|of\s+them\b|{_PEOPLE}\b)?|both\b|each\s+of\s+them\b)", re.I)
+SUBSET = re.compile(rf"\bout\s+of\s+(?:the\s+)?(?:total\s+of\s+)?{NUMBER_RE}\s+(?:[\w-]+\s+){{0,3}}?{_PEOPLE}[^,;]*,\s*(?P<n>{NUMBER_RE})\s+(?:were|had|received|was)\b", re.I)
+ALL_OF = re.compile(rf"\b(?:all\s+(?:(?P<n>{NUMBER_RE})\b|these\b|of\s+them\b|{_PEOPLE}\b)?|both\b|each\s+of\s+them\b)", re.I)
 RESPONDER_COUNT = re.compile(
-    rf"\b(?P<n>{_NUMW})\s*(?:\(\s*\d+(?:\.\d+)?\s*%\s*\)\s*)?(?:{_PEOPLE}\s+)?(?:\w+\s+){{0,2}}?"
+    rf"\b(?P<n>{NUMBER_RE})\s*(?:\(\s*\d+(?:\.\d+)?\s*%\s*\)\s*)?(?:{_PEOPLE}\s+)?(?:\w+\s+){{0,2}}?"
     r"(?:improved|responded|recovered|resolved|benefited|benefitted|achieved|had\s+(?:a\s+)?(?:response|improvement|resolution))\b", re.I)
 VAGUE = re.compile(r"\b(?:most|majority|many|some|several|few)\b", re.I)
 

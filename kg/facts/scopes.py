@@ -12,17 +12,17 @@ import re
 from dataclasses import dataclass, field
 
 from ..structure import Sentence
-from .cues import COMPARISON, COUNT_GROUP, OWN_CUE, STUDY_CUE
+from .cues import COMPARISON, COUNT_GROUP, NUMBER_RE, OWN_CUE, STUDY_CUE
 from .view import PaperView
 
+_SERIES_PEOPLE = r"(?:patients|adults|children|recipients|cases)\b"
 _OWN_SERIES = re.compile(
     r"\bwe\s+(?:retrospectively\s+|prospectively\s+)?(?:reviewed|analy[sz]ed|studied|included|enrolled|identified|"
-    r"evaluated|treated|report|describe|present)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:\d+|two|three|four|five|six|seven|"
-    r"eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty)\s+(?:[\w-]+\s+){0,2}?(?:patients|adults|children|recipients|cases)\b", re.I)
+    rf"evaluated|treated|report|describe|present)\s+(?:the\s+)?(?:[\w-]+\s+){{0,3}}?{NUMBER_RE}\s+(?:[\w-]+\s+){{0,2}}?"
+    + _SERIES_PEOPLE, re.I)
 # the passive report of one's own series: "Records of 40 adults ... were reviewed", "Eight adults ... were included"
 _OWN_SERIES_PASSIVE = re.compile(
-    r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty)\s+"
-    r"(?:[\w-]+\s+){0,2}?(?:patients|adults|children|recipients|cases)\b[^.;]{0,160}?"
+    rf"\b{NUMBER_RE}\s+(?:[\w-]+\s+){{0,2}}?{_SERIES_PEOPLE}[^.;]{{0,160}}?"
     r"\b(?:were|was)\s+(?:retrospectively\s+|prospectively\s+)?(?:reviewed|included|enrolled|identified|analy[sz]ed|studied)\b",
     re.I)
 _SINGLE_PATIENT = re.compile(r"\b(?:a|an)\s+\d{1,3}[- ]year[- ]old\b", re.I)
