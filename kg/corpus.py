@@ -188,8 +188,8 @@ def add_documents(corpus: Path, docs, source: Path, paper_id: str | None = None,
                     if old.exists():
                         shutil.rmtree(old)
                     os.replace(target, old)
+                moved.append((target, old))   # before the swap: a failed swap still restores the old paper
                 os.replace(tmp, target)
-                moved.append((target, old))
         except OSError:
             for target, old in reversed(moved):
                 shutil.rmtree(target, ignore_errors=True)
