@@ -56,20 +56,18 @@ def _to_yaml_value(onto: Ontology, field: str, value):
     return value
 
 
+def _term_id(onto: Ontology, field: str, value, where: str) -> str:
+    t = onto.by_label(str(value))
+    if t is None:
+        raise CorpusError(f"{where}: unknown {field} {value!r}; use an ontology label (e.g. 'methotrexate')")
+    return t.id
+
+
 def _from_yaml_value(onto: Ontology, field: str, value, where: str):
     if field in _TERM_FIELDS and value:
-        t = onto.by_label(str(value))
-        if t is None:
-            raise CorpusError(f"{where}: unknown {field} {value!r}; use an ontology label (e.g. 'methotrexate')")
-        return t.id
+        return _term_id(onto, field, value, where)
     if field == "agents":
-        out = []
-        for v in value or []:
-            t = onto.by_label(str(v))
-            if t is None:
-                raise CorpusError(f"{where}: unknown agent {v!r}; use an ontology label")
-            out.append(t.id)
-        return tuple(sorted(out))
+        return tuple(sorted(_term_id(onto, "agent", v, where) for v in value or []))
     return value
 
 
@@ -101,7 +99,8 @@ def write_review(path: Path, paper_id: str, text_sha: str, entries: list[dict]) 
         existing = {e["id"]: e for e in old.get("facts") or [] if isinstance(e, dict) and "id" in e}
         added = old.get("add") or []
     merged = [existing.get(e["id"], e) for e in entries]
-    merged += [e for i, e in existing.items() if i not in {m["id"] for m in merged}]
+    ids = {m["id"] for m in merged}
+    merged += [e for i, e in existing.items() if i not in ids]
     doc = {"paper": paper_id, "text_sha256": text_sha,
            "help": "status: accept | reject | edit (then change the fields). Add missing facts under 'add' "
                    "with type, subject, fields and evidence {start, end, quote}.",
