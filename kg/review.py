@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .build import machine_facts
+from .build import linked_meta, machine_facts
 from .corpus import load_paper, papers_dir
 from .curation import FILE, review_entries, write_review
 from .ontology import load_ontology
@@ -12,6 +12,7 @@ from .ontology import load_ontology
 def review_paper(corpus: Path, paper_id: str) -> tuple[Path, int]:
     paper = load_paper(corpus, paper_id)
     onto = load_ontology()
-    _, facts = machine_facts(paper, paper.meta, Path(corpus), onto)
+    # the build's metadata view (links to other corpus papers do not change the reviewed facts)
+    _, facts = machine_facts(paper, linked_meta(paper, {}), Path(corpus), onto)
     path = papers_dir(corpus) / paper.id / FILE
     return path, write_review(path, paper.id, paper.sha256, review_entries(facts, onto))
