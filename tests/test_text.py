@@ -3,8 +3,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg.annotate import annotate_text
-from kg.structure import analyze, classify_heading
-from kg.textnorm import normalize
+from kg.text.layout import analyze, classify_heading
+from kg.text.normalize import normalize
 
 
 def test_dehyphenation_joins_words_but_keeps_compounds():
@@ -78,7 +78,7 @@ def test_classify_heading():
 
 
 def test_sentences_end_after_a_number_with_unit_but_not_after_initials():
-    from kg.structure import analyze
+    from kg.text.layout import analyze
 
     text = ("On day +4 he received dexamethasone 10 mg every 6 h. By day +6 he was obtunded. "
             "Methotrexate 12 mg. Then q6h. Next. See Fig. 2 and J. Smith et al. here. Tocilizumab 8 mg/kg. Done. It had 5 cells/µL. Next day.")

@@ -10,6 +10,7 @@ import bisect
 import re
 from ..errors import OntologyError
 from ..ontology import Ontology
+from ..text.clauses import clause_before
 
 # Phrases that state no benefit: matched before the single triggers they contain.
 _NEGATED = re.compile(
@@ -56,9 +57,7 @@ _METRIC_BEFORE = re.compile(r"\b(?:time|times|rate|rates|duration|criteria|defin
                             r"likelihood|probability|predictors?)\s+(?:of\s+|to\s+|for\s+)(?:\w+\s+)?$", re.I)
 _SURVIVAL_AFTER = re.compile(r"^\s*(?:overall\s+|progression[- ]free\s+)?(?:survival|outcomes?|rates?)\b", re.I)
 _IMAGING = re.compile(r"\b(?:MRI|CT|PET|imaging|scan|radiolog\w*|enhancement|lesions?|hyperintensit\w*|areas\s+involved)\b")
-_CRS_CONTEXT = re.compile(r"\b(?:CRS|cytokine release|fever|fevers|febrile|hypotension|hypoxia|vasopressors?)\b", re.I)
-# where a clause ends: used by the outcome and grade rules here and by fact extraction
-CLAUSE_SPLIT = re.compile(r"[;:]|,\s*(?:whereas|while|but|however|although)\b|\b(?:whereas|while|however|but)\b")
+CRS_CONTEXT = re.compile(r"\b(?:CRS|cytokine release|fever|fevers|febrile|hypotension|hypoxia|vasopressors?)\b", re.I)
 
 
 CODES = ("improvement", "resolution", "no_response", "death")
@@ -72,16 +71,10 @@ def check_codes(onto: Ontology) -> None:
         raise OntologyError(f"ontology/icans.ttl has no outcome term with icans:code {missing[0]!r}")
 
 
-def _clause_before(text: str, sent_start: int, pos: int) -> str:
-    seg = text[sent_start:pos]
-    parts = CLAUSE_SPLIT.split(seg)
-    return parts[-1] if parts else seg
-
-
 def syndrome_of(text: str, sent_start: int, start: int, end: int) -> str:
     """'CRS' when the outcome's clause is about CRS, else 'ICANS'."""
-    clause = _clause_before(text, sent_start, start) + text[start:end]
-    return "CRS" if _CRS_CONTEXT.search(clause) else "ICANS"
+    clause = clause_before(text, sent_start, start) + text[start:end]
+    return "CRS" if CRS_CONTEXT.search(clause) else "ICANS"
 
 
 def find_outcomes(text: str, sentences: list[tuple[int, int]]):
@@ -96,7 +89,7 @@ def find_outcomes(text: str, sentences: list[tuple[int, int]]):
         taken: list[tuple[int, int]] = []
         for m in _NEGATED.finditer(sent):
             a, b = s0 + m.start(), s0 + m.end()
-            if _HYPOTHETICAL.search(_clause_before(text, s0, a)):
+            if _HYPOTHETICAL.search(clause_before(text, s0, a)):
                 continue
             taken.append((a, b))
             out.append((a, b, "OUTCOME", (("outcome", "no_response"),),
@@ -106,7 +99,7 @@ def find_outcomes(text: str, sentences: list[tuple[int, int]]):
             ca, cb = s0 + m.start("core"), s0 + m.end("core")
             if any(x < cb and ca < y for x, y in taken):
                 continue
-            before = _clause_before(text, s0, ca)
+            before = clause_before(text, s0, ca)
             if _HYPOTHETICAL.search(before) or _NON_TOXICITY.search(text[max(s0, a - 40):ca]) \
                     or _METRIC_BEFORE.search(text[max(s0, a - 40):ca]):
                 continue

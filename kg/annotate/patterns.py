@@ -7,14 +7,8 @@ from __future__ import annotations
 
 import re
 
-NUMBER_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "a": 1, "an": 1,
-    "single": 1,
-}
-ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
+from ..text.numbers import CARDINALS, roman_number, to_number, word_number
+
 _SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 
@@ -28,8 +22,7 @@ _MASS_DOSE = re.compile(
 _UNIT = {"mg": "mg", "milligram": "mg", "milligrams": "mg", "g": "g", "gram": "g", "grams": "g",
          "mcg": "mcg", "µg": "mcg", "μg": "mcg", "ug": "mcg", "microgram": "mcg", "micrograms": "mcg"}
 
-_DAY_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-              "sixteen|seventeen|eighteen|nineteen|twenty|zero")
+_DAY_WORDS = "|".join(w for w, n in CARDINALS.items() if n <= 20)
 _DAY = re.compile(
     rf"\b[Dd]ay\s*([+-]?)\s*(\d{{1,3}}|(?:{_DAY_WORDS})\b)\b(?!\s*(?:-|to)\s*\d)"
     r"(\s*(?:post[- ]?(?:infusion|CAR[- ]?T(?:[- ]?cell)?(?:\s+infusion)?|transplant(?:ation)?)"
@@ -65,18 +58,6 @@ _REL = re.compile(
     r"\b(?:(a|one|two|three|four|five|\d+)\s+days?\s+later|(the\s+)?(next|following)\s+day"
     r"|within\s+(24|48|72)\s+(?:hours|h)\b|within\s+(a|one|two|three|\d+)\s+days?\b"
     r"|(the\s+)?same\s+day|(24|48|72)\s+(?:hours|h)\s+later)", re.I)
-
-
-def to_number(s: str) -> float | int:
-    v = float(s.replace(",", ""))
-    return int(v) if v.is_integer() else v
-
-
-def word_number(s: str) -> int | None:
-    s = s.lower()
-    if s.isdigit():
-        return int(s)
-    return NUMBER_WORDS.get(s)
 
 
 def find_doses(t: str):
@@ -129,11 +110,8 @@ def find_days(t: str):
     return out
 
 
-_GRADE_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
-
-
 def _grade_value(s: str) -> int:
-    return ROMAN.get(s) or _GRADE_WORDS.get(s.lower()) or int(s)
+    return word_number(s) or roman_number(s)
 
 
 _GRADE_CUE = re.compile(r"[Gg]r(?:ade|\.)|G[1-5]")
@@ -245,13 +223,13 @@ def find_relative_days(t: str):
     for m in _REL.finditer(t):
         g = m.groups()
         if g[0]:
-            off = word_number(g[0])
+            off = word_number(g[0], allow_one_words=True)
         elif g[2]:
             off = 1
         elif g[3]:
             off = int(g[3]) // 24
         elif g[4]:
-            off = word_number(g[4])
+            off = word_number(g[4], allow_one_words=True)
         elif g[6]:
             off = int(g[6]) // 24
         else:

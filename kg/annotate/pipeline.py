@@ -1,6 +1,6 @@
 """The spaCy pipeline: registered components over a blank English model.
 
-The paper text is normalized first (kg.structure), the Doc is made from the clean
+The paper text is normalized first (kg.text), the Doc is made from the clean
 text, and each component adds candidates; ``icans_resolve_v1`` turns them into
 ``Mention`` records with offsets into the original text.
 """
@@ -18,11 +18,12 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from ..ontology import Ontology, load_ontology
-from ..structure import Layout, analyze
+from ..text.layout import Layout, analyze
 from . import patterns
 from .lexicon import CATEGORY_LABEL, fuzzy_index, lexicon_entries, within_one_edit
 from .model import Mention
-from .outcomes import _CRS_CONTEXT, CLAUSE_SPLIT, check_codes, find_outcomes
+from ..text.clauses import clause_start
+from .outcomes import CRS_CONTEXT, check_codes, find_outcomes
 
 ANNOTATOR_VERSION = "icans-annotator/0.1.0"
 
@@ -240,15 +241,12 @@ def _sentence_bounds(layout: Layout | None, pos: int, text: str) -> tuple[int, i
 
 
 def _grade_syndrome(text: str, s0: int, s1: int, pos: int, syn_spans) -> str:
-    before = text[s0:pos]
-    parts = CLAUSE_SPLIT.split(before)
-    clause_start = pos - len(parts[-1]) if parts else s0
-    for lo in (clause_start, s0):
+    for lo in (clause_start(text, s0, pos), s0):
         found = sorted((a, code) for a, b, code in syn_spans if lo <= a < pos and code in ("ICANS", "CRS"))
         if found:
             return found[0][1]
     sent_text = text[s0:min(s1, pos + 40)]
-    return "CRS" if _CRS_CONTEXT.search(sent_text) and not re.search(r"neuro|ICE|encephalopath|mental", sent_text, re.I) else "ICANS"
+    return "CRS" if CRS_CONTEXT.search(sent_text) and not re.search(r"neuro|ICE|encephalopath|mental", sent_text, re.I) else "ICANS"
 
 
 def _to_mention(c, text: str, layout: Layout | None, onto: Ontology, syn_spans) -> Mention | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..ontology import Ontology
+from ..text.clauses import semicolon_parts
 from .cues import (ALL_OF, COUNT_GROUP, COUNT_OF, FRACTION, OF_LEADING, RESPONDER_COUNT, SUBSET, VAGUE, refractory_re,
                    not_given, number,
                    refractory_span)
@@ -158,7 +159,7 @@ def extract_own_cohort(view: PaperView, scope: Scope, onto: Ontology):
             size = number(g.group("n") or g.group("s") or g.group("eq"))
     for s, a, b in scope.pieces:
         earlier: list[tuple] = []     # clauses of this sentence before the current one
-        for ca, cb in _clauses(text, a, b):
+        for ca, cb in semicolon_parts(text, a, b):
             f = _arm_finding(view, onto, s, (ca, cb), earlier, main, len(findings) + 1, scope.key)
             earlier.append((s, ca, cb))
             if f is not None:
@@ -217,10 +218,3 @@ def _arm_finding(view: PaperView, onto: Ontology, s, clause, earlier, main, k: i
                    responders, out.value("outcome"), None, None, None,
                    view.evidence(ca, cb))
 
-
-def _clauses(text: str, a: int, b: int):
-    pos = a
-    for m in re.finditer(r";", text[a:b]):
-        yield pos, a + m.start()
-        pos = a + m.end()
-    yield pos, b

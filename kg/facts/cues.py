@@ -5,11 +5,9 @@ import re
 from functools import lru_cache
 
 from ..annotate.lexicon import label_variants
-from ..annotate.patterns import NUMBER_WORDS
 from ..ontology import Ontology
+from ..text.numbers import NUMBER_RE, word_number
 
-NUMBER_RE = r"(?:\d+|" + "|".join(sorted((w for w in NUMBER_WORDS if w not in ("a", "an", "single", "zero")),
-                                     key=len, reverse=True)) + r")"
 _PEOPLE = r"(?:patients?|children|child|adults?|cases?|subjects?|individuals?|recipients?|pts)"
 
 _REFRACTORY_TEMPLATE = (
@@ -80,8 +78,7 @@ VAGUE = re.compile(r"\b(?:most|majority|many|some|several|few)\b", re.I)
 
 
 def number(s: str) -> int | None:
-    s = s.lower()
-    return int(s) if s.isdigit() else NUMBER_WORDS.get(s)
+    return word_number(s)
 
 
 def not_given(text: str, clause_start: int, start: int, end: int, sent_end: int) -> bool:

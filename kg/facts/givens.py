@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..structure import Sentence
+from ..text.layout import Sentence
 from .cues import PREPOSED_EARLIER, REPEAT_DAY, LYMPHODEPLETION, not_given, refractory_span
 from .view import PaperView
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..structure import Sentence
-from .cues import COMPARISON, COUNT_GROUP, NUMBER_RE, OWN_CUE, STUDY_CUE
+from ..text.layout import Sentence
+from ..text.numbers import NUMBER_RE, ordinal_number
+from .cues import COMPARISON, COUNT_GROUP, OWN_CUE, STUDY_CUE
 from .view import PaperView
 
 _SERIES_PEOPLE = r"(?:patients|adults|children|recipients|cases)\b"
@@ -27,7 +28,6 @@ _OWN_SERIES_PASSIVE = re.compile(
     re.I)
 _SINGLE_PATIENT = re.compile(r"\b(?:a|an)\s+\d{1,3}[- ]year[- ]old\b", re.I)
 _NO_FACTS = ("title", "references", "backmatter")
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 _CASE_PARAGRAPH = re.compile(
     r"\s*(?:(?:the\s+)?(?P<ord>first|second|third|fourth|fifth|sixth)\s+(?:patient|case)\b"
     r"|(?:patient|case)\s+(?P<num>\d{1,2})\b(?!\s*[:.])(?=\s+(?:was|is|had|,|\(|presented|developed|received)))", re.I)
@@ -142,7 +142,7 @@ def _ordinal_cases(view: PaperView, fact_secs: set[int]) -> list[Scope]:
     for par, sents in sorted(by_par.items()):
         m = _CASE_PARAGRAPH.match(view.text, sents[0].start)
         if m:
-            n = _ORDINALS[m.group("ord").lower()] if m.group("ord") else int(m.group("num"))
+            n = ordinal_number(m.group("ord")) if m.group("ord") else int(m.group("num"))
             current = Scope(f"case-{n}", f"Case {n}", "patient", "case")
             scopes.append(current)
         elif current is not None:

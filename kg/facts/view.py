@@ -4,8 +4,8 @@ from __future__ import annotations
 import bisect
 
 from ..annotate.pipeline import AnnotatedPaper
-from ..structure import Sentence
-from ..annotate.outcomes import CLAUSE_SPLIT
+from ..text.layout import Sentence
+from ..text import clauses
 from .model import Evidence
 
 
@@ -41,26 +41,10 @@ class PaperView:
         return out
 
     def clause_start(self, sent_lo: int, pos: int) -> int:
-        last = sent_lo
-        for m in CLAUSE_SPLIT.finditer(self.text, sent_lo, pos):
-            last = m.end()
-        return last
+        return clauses.clause_start(self.text, sent_lo, pos)
 
     def comma_clause(self, sent_lo: int, sent_hi: int, pos: int) -> tuple[int, int]:
-        """The comma-delimited clause around ``pos`` (parentheses are not split)."""
-        lo, depth = sent_lo, 0
-        bounds = []
-        for i in range(sent_lo, sent_hi):
-            ch = self.text[i]
-            if ch in "([":
-                depth += 1
-            elif ch in ")]":
-                depth = max(0, depth - 1)
-            elif ch in ",;" and depth == 0:
-                bounds.append(i)
-        lo = max([b + 1 for b in bounds if b < pos], default=sent_lo)
-        hi = min([b for b in bounds if b >= pos], default=sent_hi)
-        return lo, hi
+        return clauses.comma_clause(self.text, sent_lo, sent_hi, pos)
 
     def evidence(self, lo: int, hi: int) -> Evidence:
         sent = self.sentence_at(lo)

@@ -9,12 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .textnorm import Normalized, normalize
+from .normalize import Normalized, normalize
+from .numbers import roman_number, word_number
 
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-                 "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8,
-          "ix": 9, "x": 10}
 SECTION_WORDS = {
     "abstract": "abstract", "summary": "abstract",
     "background": "intro", "introduction": "intro", "aim": "intro", "aims": "intro",
@@ -91,10 +88,7 @@ class Layout:
 def _case_number(token: str) -> int | None:
     if len(token) == 1 and token in "ABCDEFGH":     # "Patient A", "Patient B": lettered cases in order
         return ord(token) - ord("A") + 1
-    t = token.lower()
-    if t.isdigit():
-        return int(t)
-    return _NUMBER_WORDS.get(t) or _ROMAN.get(t)
+    return word_number(token) or roman_number(token)
 
 
 def classify_heading(line: str) -> tuple[str, int | None] | None:

@@ -1,0 +1,52 @@
+"""Clauses inside a sentence: the one notion of where a clause starts and ends.
+
+Three grains, each used where it fits:
+- a *clause* ends at ';' or ':' or a contrast ("whereas", "but", "however");
+- a *comma clause* is the comma/semicolon-delimited stretch around a position
+  (parentheses are not split);
+- *semicolon parts* split a sentence only at ';' (arms of a series).
+"""
+from __future__ import annotations
+
+import re
+
+CLAUSE_SPLIT = re.compile(r"[;:]|,\s*(?:whereas|while|but|however|although)\b|\b(?:whereas|while|however|but)\b")
+
+
+def clause_start(text: str, lo: int, pos: int) -> int:
+    """Start of the clause holding ``pos``, searching back no further than ``lo``."""
+    last = lo
+    for m in CLAUSE_SPLIT.finditer(text, lo, pos):
+        last = m.end()
+    return last
+
+
+def clause_before(text: str, lo: int, pos: int) -> str:
+    """The text of the clause from its start up to ``pos``."""
+    return text[clause_start(text, lo, pos):pos]
+
+
+def comma_clause(text: str, lo: int, hi: int, pos: int) -> tuple[int, int]:
+    """The comma-delimited stretch of text[lo:hi] around ``pos`` (parentheses are not split)."""
+    depth = 0
+    bounds = []
+    for i in range(lo, hi):
+        ch = text[i]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif ch in ",;" and depth == 0:
+            bounds.append(i)
+    start = max([b + 1 for b in bounds if b < pos], default=lo)
+    end = min([b for b in bounds if b >= pos], default=hi)
+    return start, end
+
+
+def semicolon_parts(text: str, lo: int, hi: int):
+    """(start, end) of the parts of text[lo:hi] between semicolons."""
+    pos = lo
+    for m in re.finditer(";", text[lo:hi]):
+        yield pos, lo + m.start()
+        pos = lo + m.end()
+    yield pos, hi
