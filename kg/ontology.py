@@ -16,7 +16,7 @@ from pathlib import Path
 from .errors import OntologyError
 
 NS = "https://w3id.org/icans-kg/ontology#"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Term:
     ambiguous: tuple[str, ...] = ()
     code: str = ""
     supportive: bool = False
+    directed: bool = False       # an ICANS-directed agent (icans:icansDirected, inherited)
     parents: tuple[str, ...] = ()
     components: tuple[str, ...] = ()
     default_route: str = ""
@@ -128,6 +129,7 @@ def _parse(folder: Path) -> dict[str, dict]:
             "abbreviations": lits(s, I.abbreviation), "context_required": lits(s, I.contextRequired),
             "ambiguous": lits(s, I.ambiguousLabel), "code": str(g.value(s, I.code) or ""),
             "supportive": bool(g.value(s, I.supportiveCare)),
+            "directed": bool(g.value(s, I.icansDirected)),
             "parents": sorted(filter(None, (local(o) for o in g.objects(s, RDFS.subClassOf)))),
             "components": sorted(filter(None, (local(o) for o in g.objects(s, I.hasComponent)))),
             "default_route": local(g.value(s, I.defaultRoute)) or "" if g.value(s, I.defaultRoute) else "",
@@ -179,11 +181,12 @@ def _load(folder: str) -> Ontology:
         except OSError:
             pass  # a read-only cache only costs start-up time
     anc = _ancestor_sets(raw)
-    # supportive care is inherited down the hierarchy
+    # supportive care and ICANS direction are inherited down the hierarchy
     terms = {}
     for tid, r in raw.items():
         sup = r["supportive"] or any(raw.get(a, {}).get("supportive") for a in anc[tid])
-        terms[tid] = Term(**{**r, "supportive": sup,
+        directed = any(raw.get(a, {}).get("directed") for a in anc[tid])
+        terms[tid] = Term(**{**r, "supportive": sup, "directed": directed,
                              **{k: tuple(tuple(x) if isinstance(x, list) else x for x in r[k])
                                 for k in ("labels", "abbreviations", "context_required", "ambiguous",
                                           "parents", "components", "matches")}})

@@ -78,11 +78,13 @@ def ambiguous_labels(onto: Ontology) -> dict[str, set[str]]:
 
 
 def fuzzy_index(onto: Ontology) -> dict[str, set[str]]:
-    """Deletion neighbourhood of long single-word drug and product names (edit distance 1)."""
+    """Deletion neighbourhood of long single-word INNs of drugs and products (edit distance 1)."""
     index: dict[str, set[str]] = {}
     for e in lexicon_entries(onto):
         if e.case_sensitive or e.label not in ("DRUG", "CELL_THERAPY") or not e.text.isalpha() or len(e.text) < 8:
             continue
+        if e.text != onto.terms[e.term].label.lower():
+            continue    # brands are close to English words ("Precedex" ~ "preceded"): INNs only
         w = e.text
         for k in {w} | {w[:i] + w[i + 1:] for i in range(len(w))}:
             index.setdefault(k, set()).add(w)

@@ -1,12 +1,13 @@
 """Regular-expression families for doses, days, grades, citations, ages and CSF values.
 
 Each ``find_*`` function scans normalized text and returns candidates
-``(start, end, label, values, extra)``; the pipeline turns them into mentions.
+``Candidate`` records; the pipeline turns them into mentions.
 """
 from __future__ import annotations
 
 import re
 
+from .model import Candidate
 from ..text.numbers import CARDINALS, roman_number, to_number, word_number
 
 _SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
@@ -33,7 +34,7 @@ _DAY_D = re.compile(r"(?P<a>D(?<![\w/]D)\s?(?P<sign>[+-])\s?(?P<n1>\d{1,3}))\b"
 
 _ROMAN_RE = r"(?:III|II|IV|V|I)"
 _SYN = r"(ICANS|CRS|CRES|IEC-HS|neurotoxicity|cytokine release syndrome|immune effector cell-associated neurotoxicity syndrome)"
-_GRADE_NUM = rf"([1-5]|{_ROMAN_RE})(?!\d|\.\d)"
+_GRADE_NUM = rf"([1-5]|{_ROMAN_RE})(?!\d|\.\d|[ABab]\b)"   # "grade 3A" grades follicular lymphoma
 # with a syndrome next to it, a grade may be written as a word: "grade four ICANS"
 _GRADE_NUM_W = rf"([1-5]|{_ROMAN_RE}|(?i:one|two|three|four|five)\b)(?!\d|\.\d)"
 _GRADE_A = re.compile(rf"\b(?:[Gg]rade|[Gg]r\.?|G(?=[1-5]\b))\s*{_GRADE_NUM_W}(?!\s*(?:-|–|to|or)\s*(?:[1-5]|{_ROMAN_RE})\b)\s*\(?\s*{_SYN}\b")
@@ -68,11 +69,11 @@ def find_doses(t: str):
         base = to_number(m.group(1)) if m.group(1) else 1
         exp = int(m.group(2).translate(_SUPER))
         value = to_number(str(round(base * 10 ** exp, 6)))
-        out.append((m.start(), m.end(), "DOSE", (("value", value), ("unit", "cells/kg")), ()))
+        out.append(Candidate(m.start(), m.end(), "DOSE", (("value", value), ("unit", "cells/kg")), ()))
         taken.append((m.start(), m.end()))
     for m in (_MILLION_DOSE.finditer(t) if cells and "illion" in t else ()):
         mult = 10 ** 6 if m.group(2).lower() == "million" else 10 ** 9
-        out.append((m.start(), m.end(), "DOSE", (("value", to_number(str(to_number(m.group(1)) * mult))), ("unit", "cells/kg")), ()))
+        out.append(Candidate(m.start(), m.end(), "DOSE", (("value", to_number(str(to_number(m.group(1)) * mult))), ("unit", "cells/kg")), ()))
         taken.append((m.start(), m.end()))
     for m in _MASS_DOSE.finditer(t):
         if any(a <= m.start() < b for a, b in taken):
@@ -83,7 +84,7 @@ def find_doses(t: str):
             unit += "/kg"
         elif per in ("m2", "m²", "m^2", "sqm"):
             unit += "/m2"
-        out.append((m.start(), m.end(), "DOSE", (("value", to_number(m.group(1))), ("unit", unit)), ()))
+        out.append(Candidate(m.start(), m.end(), "DOSE", (("value", to_number(m.group(1))), ("unit", unit)), ()))
     return out
 
 
@@ -99,14 +100,14 @@ def find_days(t: str):
         if n is None:
             continue
         v = n * (-1 if m.group(1) == "-" else 1)
-        out.append((m.start(), m.end(), "DAY", (("day", v),), ()))
+        out.append(Candidate(m.start(), m.end(), "DAY", (("day", v),), ()))
     for m in _DAY_D.finditer(t):
         key = "a" if m.group("a") else "b" if m.group("b") else "c"
         if key == "a":
             v = int(m.group("n1")) * (-1 if m.group("sign") == "-" else 1)
         else:
             v = int(m.group("n2") or m.group("n3"))
-        out.append((m.start(key), m.end(key), "DAY", (("day", v),), ()))
+        out.append(Candidate(m.start(key), m.end(key), "DAY", (("day", v),), ()))
     return out
 
 
@@ -131,7 +132,7 @@ def find_grades(t: str):
                 continue
             e = m.end()
             spans.append((m.start(), e))
-            out.append((m.start(), e, "GRADE", (("syndrome", syn), ("grade", _grade_value(m.group(gi)))), ()))
+            out.append(Candidate(m.start(), e, "GRADE", (("syndrome", syn), ("grade", _grade_value(m.group(gi)))), ()))
     for m in _GRADE_BARE.finditer(t):
         if any(a < m.end() and m.start() < b for a, b in spans):
             continue
@@ -139,7 +140,7 @@ def find_grades(t: str):
         if re.search(r"(high|low|higher|lower|stage|maximum|max)[- ]?$", before.strip()) or \
                 re.search(r"[≥>≤<]=?\s*$", before):
             continue
-        out.append((m.start(), m.end(), "GRADE", (("syndrome", None), ("grade", _grade_value(m.group(1)))),
+        out.append(Candidate(m.start(), m.end(), "GRADE", (("syndrome", None), ("grade", _grade_value(m.group(1)))),
                     (("bare", True),)))
     return out
 
@@ -183,17 +184,17 @@ def find_citations(t: str):
             if lone and refs[0] > max_seen + 25 and max_seen:
                 continue            # far beyond the references cited so far: a count
         max_seen = max(max_seen, refs[-1])
-        out.append((m.start(), m.end(), "CITATION", (("refs", tuple(refs)),), ()))
+        out.append(Candidate(m.start(), m.end(), "CITATION", (("refs", tuple(refs)),), ()))
     return out
 
 
 def find_people(t: str):
     out = []
     for m in (_AGE.finditer(t) if "old" in t or "aged" in t or "OLD" in t else ()):
-        out.append((m.start(), m.end(), "AGE", (("age", int(m.group(1) or m.group(2))),), ()))
+        out.append(Candidate(m.start(), m.end(), "AGE", (("age", int(m.group(1) or m.group(2))),), ()))
     for m in _SEX.finditer(t.lower()):
         sex = "female" if m.group(1) in _FEMALE else "male"
-        out.append((m.start(), m.end(), "SEX", (("sex", sex),), ()))
+        out.append(Candidate(m.start(), m.end(), "SEX", (("sex", sex),), ()))
     return out
 
 
@@ -204,11 +205,11 @@ def find_measurements(t: str):
         unit = (m.group(2) or "cmH2O").lower()
         if "hg" in unit:
             continue
-        out.append((m.start(), m.end(), "MEASUREMENT",
+        out.append(Candidate(m.start(), m.end(), "MEASUREMENT",
                     (("measure", "opening_pressure"), ("value", to_number(m.group(1))), ("unit", "cmH2O")), ()))
     for m in (_LYMPHS.finditer(t) if "lymph" in low else ()):
         v = m.group(1) or m.group(2)
-        out.append((m.start(), m.end(), "MEASUREMENT",
+        out.append(Candidate(m.start(), m.end(), "MEASUREMENT",
                     (("measure", "csf_lymphocytes"), ("value", to_number(v)), ("unit", "cells/uL")), ()))
     return out
 
@@ -236,7 +237,7 @@ def find_relative_days(t: str):
             off = 0
         if off is None:
             continue
-        out.append((m.start(), m.end(), "RELATIVE_DAY", (("offset", off),), ()))
+        out.append(Candidate(m.start(), m.end(), "RELATIVE_DAY", (("offset", off),), ()))
     return out
 
 

@@ -1,0 +1,149 @@
+"""ConText for every mention type: negated, hypothetical, not given, historical, other indication.
+
+The algorithm is ConText's (Harkema et al., J Biomed Inform 2009): a modifier trigger
+found in a sentence opens a scope in its direction (forward, backward or both), up to
+``max_scope`` words, ended early by a terminator of its category or by the sentence end;
+every target mention of an allowed label inside the scope takes the modifier's category
+(only the nearest one when the rule says ``first_only``).
+Pseudo-triggers ("no change in") cancel modifiers they overlap. The inventory is data:
+``kg/annotate/rules/context.yaml``.
+
+Why not medspaCy or negspacy: medspaCy pins spaCy < 3.8 on Python 3.11 and pulls
+QuickUMLS; negspacy has one category (negation) over ``doc.ents``. We need several
+categories with per-rule scope and targets over our own sentences and offset-mapped
+mentions, which is this small module.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .cuefile import CueRule, load_cue_file
+
+DIRECTIONS = ("forward", "backward", "bidirectional", "terminate", "pseudo")
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Modifier:
+    """One trigger found in a sentence."""
+
+    category: str
+    direction: str
+    start: int
+    end: int
+    rule: CueRule
+
+
+def context_rules(name: str = "context") -> tuple[CueRule, ...]:
+    rules = load_cue_file(name)
+    for r in rules:
+        if r.get("direction") not in DIRECTIONS:
+            raise ValueError(f"{r.file}: rule {r.index + 1}: direction must be one of {', '.join(DIRECTIONS)}")
+    return rules
+
+
+def find_modifiers(text: str, lo: int, hi: int, rules) -> list[Modifier]:
+    """Modifier, terminator and pseudo matches in text[lo:hi], pseudo-cancelled ones removed."""
+    found = []
+    for r in rules:
+        for m in r.pattern.finditer(text, lo, hi):
+            found.append(Modifier(r.category, r.get("direction"), m.start(), m.end(), r))
+    pseudo = [m for m in found if m.direction == "pseudo"]
+    out = [m for m in found if m.direction != "pseudo"
+           and not any(p.start < m.end and m.start < p.end for p in pseudo)]
+    # a trigger inside a longer trigger of the same rule is the same cue ("not" in "did not")
+    out.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    kept: list[Modifier] = []
+    for m in out:
+        if any(k.rule is m.rule and k.start <= m.start and m.end <= k.end for k in kept):
+            continue
+        kept.append(m)
+    return kept
+
+
+def _limit_words(text: str, a: int, b: int, n: int | None, from_start: bool) -> tuple[int, int]:
+    if n is None:
+        return a, b
+    words = list(_WORD.finditer(text, a, b))
+    if len(words) <= n:
+        return a, b
+    return (a, words[n - 1].end()) if from_start else (words[-n].start(), b)
+
+
+def scopes(text: str, lo: int, hi: int, mods: list[Modifier]) -> list[tuple[Modifier, int, int]]:
+    """(modifier, scope start, scope end) for every non-terminator modifier in text[lo:hi]."""
+    terms = [m for m in mods if m.direction == "terminate"]
+
+    def ends(cat: str) -> list[Modifier]:
+        return [t for t in terms if t.category in (cat, "ALL")]
+
+    out = []
+    for m in mods:
+        if m.direction == "terminate":
+            continue
+        limit = m.rule.get("max_scope")
+        stop = m.rule.get("stop_at")        # extra terminator regex of this rule
+        if m.direction in ("forward", "bidirectional"):
+            b = min([t.start for t in ends(m.category) if t.start >= m.end] + [hi])
+            if stop:
+                s = re.compile(stop, re.I).search(text, m.end, b)
+                b = s.start() if s else b
+            a, b = _limit_words(text, m.end, b, limit, True)
+            out.append((m, a, b))
+        if m.direction in ("backward", "bidirectional"):
+            a = max([t.end for t in ends(m.category) if t.end <= m.start] + [lo])
+            if stop:
+                last = None
+                for s in re.compile(stop, re.I).finditer(text, a, m.start):
+                    last = s
+                a = last.end() if last else a
+            a, b = _limit_words(text, a, m.start, limit, False)
+            out.append((m, a, b))
+    return out
+
+
+def modified(text: str, sentences, targets, rules) -> dict[int, list[Modifier]]:
+    """For each target (objects with ``label``, ``nstart``, ``nend``) the modifiers that reach it.
+
+    ``sentences`` are (start, end) spans of normalized text; the result maps a target's index
+    in ``targets`` to its modifiers, nearest first.
+    """
+    import bisect
+
+    starts = [t.nstart for t in targets]
+    order = sorted(range(len(targets)), key=lambda i: starts[i])
+    sorted_starts = [starts[i] for i in order]
+    result: dict[int, list[Modifier]] = {}
+    for lo, hi in sentences:
+        i0 = bisect.bisect_left(sorted_starts, lo)
+        idx = []
+        while i0 < len(order) and sorted_starts[i0] < hi:
+            idx.append(order[i0])
+            i0 += 1
+        if not idx:
+            continue
+        mods = find_modifiers(text, lo, hi, rules)
+        if not mods:
+            continue
+        for mod, a, b in scopes(text, lo, hi, mods):
+            allowed = mod.rule.get("targets")
+            reached = []
+            for i in idx:
+                t = targets[i]
+                if allowed and t.label not in allowed:
+                    continue
+                if t.nstart < mod.end and mod.start < t.nend:
+                    continue        # a trigger inside the target itself ("non-responders")
+                if a <= t.nstart and t.nend <= b:
+                    reached.append(i)
+            if reached and mod.rule.get("first_only"):
+                # only the nearest target: "without improvement ... died" negates the improvement alone
+                reached = [min(reached, key=lambda i: abs(targets[i].nstart - mod.end) if mod.end <= targets[i].nstart
+                               else abs(mod.start - targets[i].nend))]
+            for i in reached:
+                result.setdefault(i, []).append(mod)
+    for i, mods in result.items():
+        t = targets[i]
+        mods.sort(key=lambda m: min(abs(m.end - t.nstart), abs(t.nend - m.start)))
+    return result

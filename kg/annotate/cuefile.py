@@ -1,0 +1,121 @@
+"""Cue files: rule inventories kept as data (YAML beside the code), loaded and checked once.
+
+A cue file is a YAML mapping with a ``rules`` list. Every rule names its ``category``,
+its ``triggers`` (phrases, or regular expressions when ``regex: true``) and carries
+``examples``: texts in which a bracketed ``[target]`` must (``positive``) or must not
+(``negative``) be affected. The examples run as tests (tests/test_rules.py), so each
+inventory documents and checks itself.
+
+Phrases are matched case-insensitively on word boundaries, with any run of spaces in
+the phrase matching any whitespace and a hyphen matching a hyphen, space or nothing.
+Regular-expression triggers are bounded the same way (not inside a longer word) unless
+the rule says ``bounded: false``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from ..errors import OntologyError
+
+RULES_PACKAGE = "kg.annotate.rules"
+
+
+@dataclass(frozen=True)
+class Examples:
+    positive: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CueRule:
+    """One entry of a cue file: triggers sharing a category and the settings of their use."""
+
+    file: str
+    index: int
+    category: str
+    triggers: tuple[str, ...]
+    pattern: re.Pattern
+    settings: dict
+    examples: Examples
+
+    def get(self, key: str, default=None):
+        return self.settings.get(key, default)
+
+
+def phrase_regex(phrase: str) -> str:
+    """A phrase as a regular expression: flexible whitespace and hyphens, word boundaries."""
+    parts = []
+    for word in re.split(r"\s+", phrase.strip()):
+        pieces = [re.escape(p) for p in word.split("-")]
+        parts.append(r"[-\s]?".join(pieces))
+    body = r"\s+".join(parts)
+    lead = r"\b" if re.match(r"\w", phrase.strip()) else ""
+    tail = r"\b" if re.search(r"\w$", phrase.strip()) else ""
+    return lead + body + tail
+
+
+def _compile(file: str, i: int, triggers, is_regex: bool, bounded: bool) -> re.Pattern:
+    alts = []
+    for t in triggers:
+        if not isinstance(t, str) or not t.strip():
+            raise OntologyError(f"{file}: rule {i + 1}: every trigger must be a non-empty string, got {t!r}")
+        if not is_regex:
+            alts.append(phrase_regex(t))
+        elif bounded:      # a regex trigger is a whole word or phrase: "can" is not inside "ICANS"
+            alts.append(rf"(?<![\w-])(?:{t})(?![\w])")
+        else:
+            alts.append(f"(?:{t})")
+    # longest first, so "did not respond" wins over "not"
+    alts.sort(key=len, reverse=True)
+    try:
+        return re.compile("|".join(alts), re.I)
+    except re.error as e:
+        raise OntologyError(f"{file}: rule {i + 1}: bad trigger pattern ({e}); fix the YAML") from None
+
+
+@lru_cache(maxsize=None)
+def load_cue_file(name: str, required: tuple[str, ...] = ("category", "triggers")) -> tuple[CueRule, ...]:
+    """The rules of ``kg/annotate/rules/NAME.yaml`` (cached)."""
+    import yaml
+
+    try:
+        text = resources.files(RULES_PACKAGE).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise OntologyError(f"no cue file {name}.yaml in {RULES_PACKAGE}; reinstall icans-kg") from None
+    file = f"kg/annotate/rules/{name}.yaml"
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise OntologyError(f"{file}: not valid YAML ({e}); fix the file") from None
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise OntologyError(f"{file}: expected a mapping with a 'rules' list")
+    rules = []
+    for i, r in enumerate(data["rules"]):
+        if not isinstance(r, dict):
+            raise OntologyError(f"{file}: rule {i + 1} is not a mapping")
+        missing = [k for k in required if k not in r]
+        if missing:
+            raise OntologyError(f"{file}: rule {i + 1} lacks {', '.join(missing)}")
+        triggers = tuple(r["triggers"])
+        ex = r.get("examples") or {}
+        examples = Examples(tuple(ex.get("positive") or ()), tuple(ex.get("negative") or ()))
+        settings = {k: v for k, v in r.items() if k not in ("triggers", "examples")}
+        rules.append(CueRule(file, i, str(r.get("category", "")), triggers,
+                             _compile(file, i, triggers, bool(r.get("regex")), r.get("bounded", True)), settings, examples))
+    return tuple(rules)
+
+
+def cue_pattern(name: str, category: str) -> re.Pattern:
+    """One regular expression for every trigger of ``category`` in cue file ``name``."""
+    return _category_pattern(name, category)
+
+
+@lru_cache(maxsize=None)
+def _category_pattern(name: str, category: str) -> re.Pattern:
+    rules = [r for r in load_cue_file(name) if r.category == category]
+    if not rules:
+        raise OntologyError(f"kg/annotate/rules/{name}.yaml has no rule of category {category!r}")
+    return re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules), re.I)

@@ -1,0 +1,64 @@
+"""Every rule file carries its own positive and negative examples; each runs here through the whole annotator."""
+import re
+
+import pytest
+
+from kg.annotate import annotate_text
+from kg.annotate.cuefile import load_cue_file
+
+_TARGET = re.compile(r"\[([^\]]+)\]")
+
+
+def _cases(name):
+    for rule in load_cue_file(name):
+        for kind in ("positive", "negative"):
+            for text in getattr(rule.examples, kind):
+                yield pytest.param(rule, kind, text, id=f"{name}:{rule.index + 1}:{rule.category}:{kind}:{text[:40]}")
+
+
+def _split(example: str):
+    m = _TARGET.search(example)
+    assert m, f"example without a [target]: {example!r}"
+    text = example[:m.start()] + m.group(1) + example[m.end():]
+    assert not _TARGET.search(text), f"one [target] per example: {example!r}"
+    return text, m.start(), m.start() + len(m.group(1))
+
+
+def _overlapping(mentions, a, b):
+    return [m for m in mentions if m.start < b and a < m.end]
+
+
+@pytest.mark.parametrize("rule,kind,example", list(_cases("context")))
+def test_context_examples(rule, kind, example):
+    text, a, b = _split(example)
+    ann = annotate_text(text)
+    targets = [m for m in _overlapping(ann.mentions + ann.dropped, a, b)
+               if not rule.get("targets") or m.label in rule.get("targets")]
+    if kind == "positive":
+        assert targets, f"no mention of {rule.get('targets')} at {text[a:b]!r} in {text!r}"
+        assert any(rule.category in m.context for m in targets), \
+            f"{rule.category} does not reach {text[a:b]!r}: {[(m.label, m.context) for m in targets]}"
+    else:
+        assert not any(rule.category in m.context for m in targets), \
+            f"{rule.category} wrongly reaches {text[a:b]!r} in {text!r}"
+
+
+@pytest.mark.parametrize("rule,kind,example", list(_cases("outcomes")))
+def test_outcome_examples(rule, kind, example):
+    text, a, b = _split(example)
+    found = [m for m in _overlapping(annotate_text(text).mentions, a, b) if m.label == "OUTCOME"]
+    codes = [m.value("outcome") for m in found]
+    if kind == "positive":
+        assert rule.category in codes, f"expected {rule.category} at {text[a:b]!r} in {text!r}, got {codes}"
+    elif rule.category == "pseudo":
+        assert not found, f"{text[a:b]!r} is no outcome, got {codes}"
+    else:
+        assert rule.category not in codes, f"{text[a:b]!r} in {text!r} should not be {rule.category}"
+
+
+def test_every_rule_has_examples():
+    for name in ("context", "outcomes"):
+        for rule in load_cue_file(name):
+            if rule.get("direction") in ("terminate", "pseudo") or rule.category.startswith("modifier"):
+                continue
+            assert rule.examples.positive or rule.examples.negative, f"{rule.file}: rule {rule.index + 1} has no examples"
