@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .annotate.model import Mention
-from .annotate.pipeline import AnnotatedPaper
+from .annotate.pipeline import AnnotatedPaper, with_context
 from .errors import CorpusError
 from .ontology import Ontology
 
@@ -112,4 +112,4 @@ def with_mentions(ann: AnnotatedPaper, items, onto: Ontology, path: Path) -> Ann
         mentions.append(Mention(label, a, b, ann.text[a:b], vals, norm.to_normalized(a), norm.to_normalized(b),
                                 term, (("curated", True),)))
     mentions.sort(key=lambda m: (m.start, m.end, m.label))
-    return replace(ann, mentions=tuple(mentions))
+    return with_context(ann, mentions)

@@ -17,9 +17,8 @@ from pathlib import Path
 import yaml
 
 from .errors import CorpusError
-from .facts import PaperFacts
-from .facts.model import (Administration, CsfFinding, Evidence, Finding, GradeAssessment, OutcomeFact,
-                          Subject)
+from .facts import (Administration, CsfFinding, Evidence, Finding, GradeAssessment, OutcomeFact, PaperFacts,
+                    Subject)
 from .ontology import Ontology
 
 FILE = "curation.yaml"

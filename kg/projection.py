@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 import networkx as nx
 
 from .facts import PaperFacts
-from .facts.model import Evidence
+from .facts import Evidence
 from .ontology import Ontology
 
 NODE_TYPES = {

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 
 from .facts import PaperFacts
-from .facts.model import Evidence
+from .facts import Evidence
 from .ontology import NS, Ontology
 
 ID = "https://w3id.org/icans-kg/id/"
@@ -175,6 +175,9 @@ class _Writer:
                 self.iri(ai, NS + "doseUnit", qudt or (unit.iri if unit else None))
             self.iri(ai, NS + "route", self.route(a.route))
             self.add(ai, NS + "day", a.day)
+            self.add(ai, NS + "doseValueMax", a.dose_max)
+            self.add(ai, NS + "doseFrequency", a.frequency)
+            self.add(ai, NS + "doseDuration", a.duration)
         for x in f.findings:
             fi = f"{P}/finding/{quote(x.key, safe='')}"
             self.fact(fi, "TreatmentFinding", x.evidence, x.curator)
@@ -184,6 +187,9 @@ class _Writer:
             self.add(fi, NS + "agentsLabel", self.agents_label(x.agents))
             self.iri(fi, NS + "route", self.route(x.route))
             self.add(fi, NS + "forRefractoryICANS", x.refractory)
+            self.add(fi, NS + "setting", x.setting)
+            if x.outcome_evidence is not None and x.outcome_evidence != x.evidence:
+                self.iri(fi, NS + "outcomeEvidence", self.evidence(x.outcome_evidence))
             self.add(fi, NS + "treated", x.treated)
             self.add(fi, NS + "responders", x.responders)
             if x.outcome:

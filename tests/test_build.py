@@ -30,7 +30,8 @@ def rows(out, name):
 def test_every_competency_question_answers_with_the_contract_header(built):
     assert set(COLUMNS) <= set(query_names())
     for name, cols in COLUMNS.items():
-        assert rows(built, name)[0] == cols.split(), name
+        # the contract's columns first, in order; a question may add columns after them ("fact")
+        assert rows(built, name)[0][:len(cols.split())] == cols.split(), name
 
 
 @pytest.mark.parametrize("name", ["refractory_responders", "administrations", "citations"])
@@ -39,7 +40,7 @@ def test_seed_paper_has_rows(built, name):
 
 
 def test_seed_refractory_responders_are_the_intrathecal_cases(built):
-    got = {tuple(r) for r in rows(built, "refractory_responders")[1:] if r[1] == ""}
+    got = {tuple(r[:7]) for r in rows(built, "refractory_responders")[1:] if r[1] == ""}
     assert got == {("pmid35896259", "", "Case 1", "hydrocortisone+methotrexate", "intrathecal", "1", "1"),
                    ("pmid35896259", "", "Case 2", "hydrocortisone+methotrexate", "intrathecal", "1", "1")}
 
@@ -63,7 +64,8 @@ def test_graph_conforms_and_a_broken_graph_is_reported(built):
 
 
 def test_evidence_lookup_returns_the_sentence(built):
-    finding = "https://w3id.org/icans-kg/id/paper/pmid35896259/finding/case-1-t2"
+    result = [r for r in rows(built, "refractory_responders")[1:] if r[2] == "Case 1"]
+    finding = result[0][-1]
     r = run_query(built, load_query("evidence"), {"fact": finding})
     assert len(r.rows) == 1
     row = dict(zip(r.columns, r.rows[0]))

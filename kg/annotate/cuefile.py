@@ -77,15 +77,20 @@ def _compile(file: str, i: int, triggers, is_regex: bool, bounded: bool) -> re.P
 
 
 @lru_cache(maxsize=None)
-def load_cue_file(name: str, required: tuple[str, ...] = ("category", "triggers")) -> tuple[CueRule, ...]:
-    """The rules of ``kg/annotate/rules/NAME.yaml`` (cached)."""
+def load_cue_file(name: str, package: str = RULES_PACKAGE, placeholders: tuple[tuple[str, str], ...] = (),
+                  required: tuple[str, ...] = ("category", "triggers")) -> tuple[CueRule, ...]:
+    """The rules of cue file ``NAME.yaml`` in ``package`` (cached).
+
+    ``placeholders`` are (name, regex) pairs: ``{NAME}`` in a regex trigger becomes ``regex``
+    (a vocabulary generated from the ontology, such as every corticosteroid name).
+    """
     import yaml
 
     try:
-        text = resources.files(RULES_PACKAGE).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+        text = resources.files(package).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise OntologyError(f"no cue file {name}.yaml in {RULES_PACKAGE}; reinstall icans-kg") from None
-    file = f"kg/annotate/rules/{name}.yaml"
+        raise OntologyError(f"no cue file {name}.yaml in {package}; reinstall icans-kg") from None
+    file = f"{package.replace('.', '/')}/{name}.yaml"
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
@@ -100,6 +105,8 @@ def load_cue_file(name: str, required: tuple[str, ...] = ("category", "triggers"
         if missing:
             raise OntologyError(f"{file}: rule {i + 1} lacks {', '.join(missing)}")
         triggers = tuple(r["triggers"])
+        for key, value in placeholders:
+            triggers = tuple(t.replace("{" + key + "}", value) if isinstance(t, str) else t for t in triggers)
         ex = r.get("examples") or {}
         examples = Examples(tuple(ex.get("positive") or ()), tuple(ex.get("negative") or ()))
         settings = {k: v for k, v in r.items() if k not in ("triggers", "examples")}
@@ -108,14 +115,11 @@ def load_cue_file(name: str, required: tuple[str, ...] = ("category", "triggers"
     return tuple(rules)
 
 
-def cue_pattern(name: str, category: str) -> re.Pattern:
-    """One regular expression for every trigger of ``category`` in cue file ``name``."""
-    return _category_pattern(name, category)
-
-
 @lru_cache(maxsize=None)
-def _category_pattern(name: str, category: str) -> re.Pattern:
-    rules = [r for r in load_cue_file(name) if r.category == category]
+def cue_pattern(name: str, category: str, package: str = RULES_PACKAGE,
+                placeholders: tuple[tuple[str, str], ...] = ()) -> re.Pattern:
+    """One regular expression for every trigger of ``category`` in cue file ``name``."""
+    rules = [r for r in load_cue_file(name, package, placeholders) if r.category == category]
     if not rules:
-        raise OntologyError(f"kg/annotate/rules/{name}.yaml has no rule of category {category!r}")
+        raise OntologyError(f"{package}/{name}.yaml has no rule of category {category!r}")
     return re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules), re.I)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from .model import Candidate
-from ..text.numbers import CARDINALS, roman_number, to_number, word_number
+from ..text.numbers import CARDINALS, ORDINAL_RE, ordinal_number, roman_number, to_number, word_number
 
 _SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
@@ -18,7 +18,7 @@ _CELL_DOSE = re.compile(
     r"(?:(?:total|viable|CAR[+]?(?:[\s-]*T)?(?:[\s-]*positive)?)\s*)*cells?\s*/\s*kg\b", re.I)
 _MILLION_DOSE = re.compile(rf"(?<![\w.])({_NUM})\s*(million|billion)\s+(?:CAR[\s-]*T\s+)?cells?\s*/\s*kg\b", re.I)
 _MASS_DOSE = re.compile(
-    rf"(?<![\w.,])({_NUM})\s*(mg|g|mcg|µg|μg|ug|milligrams?|grams?|micrograms?)"
+    rf"(?<![\w.,])(?:({_NUM})\s*(?:-|–|to)\s*)?({_NUM})\s*(mg|g|mcg|µg|μg|ug|milligrams?|grams?|micrograms?)"
     r"(?:\s*/\s*(kg|m2|m²|m\^2|sqm|day|d|dose))?(?:\s*/\s*(?:day|d|dose|h|hr))?(?![\w/])")
 _UNIT = {"mg": "mg", "milligram": "mg", "milligrams": "mg", "g": "g", "gram": "g", "grams": "g",
          "mcg": "mcg", "µg": "mcg", "μg": "mcg", "ug": "mcg", "microgram": "mcg", "micrograms": "mcg"}
@@ -29,8 +29,17 @@ _DAY = re.compile(
     r"(\s*(?:post[- ]?(?:infusion|CAR[- ]?T(?:[- ]?cell)?(?:\s+infusion)?|transplant(?:ation)?)"
     r"|after\s+(?:the\s+)?(?:CAR[- ]?T[- ]?(?:cell\s+)?)?infusion))?")
 _DAY_D = re.compile(r"(?P<a>D(?<![\w/]D)\s?(?P<sign>[+-])\s?(?P<n1>\d{1,3}))\b"
-                    r"|\b(?:on|by|from|until|to|at|since|and|through|of)\s+(?P<b>D(?P<n2>\d{1,3}))\b"
-                    r"|\((?P<c>D(?P<n3>\d{1,3}))\)")
+                    r"|(?<![\w/+.-])(?P<b>D(?P<n2>\d{1,3}))(?![\w.+/-]|\.\d)"
+                    r"|(?<![\w/])(?P<c>POD\s?(?P<n3>\d{1,3}))\b"
+                    r"|(?<![\w/])C1\s?(?P<d>D(?P<n4>\d{1,2}))\b")
+# "days +6 and +7", "on days 3, 5 and 7": every day of the list
+_DAY_LIST = re.compile(r"\b[Dd]ays\s*(?P<first>[+-]?\s?\d{1,3})(?P<rest>(?:\s*(?:,|and|&)\s*(?:and\s+)?[+-]?\s?\d{1,3}\b)+)")
+_DAY_ITEM = re.compile(r"[+-]?\s?\d{1,3}\b")
+_INFUSION = r"(?:the\s+)?(?:CAR[- ]?T(?:[- ]?cells?)?(?:\s+(?:cell\s+)?(?:infusion|therapy))?|cell\s+infusion|infusion)"
+# "the 7th day", "on the third day after infusion", "Five days post-CAR T-cell infusion"
+_ORDINAL_DAY = re.compile(rf"\bthe\s+(?P<ord>{ORDINAL_RE})\s+day\b(?P<anchor>\s+(?:after|post|following)[- ]?{_INFUSION})?", re.I)
+_DAYS_AFTER = re.compile(rf"\b(?P<n>\d{{1,3}}|{'|'.join(w for w, n in CARDINALS.items() if 1 <= n <= 30)})\s+days?\s+"
+                         rf"(?:after|post|following)[- ]?{_INFUSION}", re.I)
 
 _ROMAN_RE = r"(?:III|II|IV|V|I)"
 _SYN = r"(ICANS|CRS|CRES|IEC-HS|neurotoxicity|cytokine release syndrome|immune effector cell-associated neurotoxicity syndrome)"
@@ -46,6 +55,12 @@ _SYN_CODE = {"icans": "ICANS", "cres": "ICANS", "neurotoxicity": "ICANS",
 
 _CITE = re.compile(r"([(\[])\s*(\d{1,3}(?:\s*[-–,;]\s*\d{1,3})*)\s*([)\]])")
 _NUM_BEFORE = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?\s*(?:%|[A-Za-zµ/]{1,12})?\s*$")
+_NUMBER_JUST_BEFORE = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?\s*%?\s*$")
+# superscript numbers flattened into the text: "grading,1 corticosteroids", "et al.7 described",
+# "dose.5 In", "anakinra^12"; "ref. 16"
+_GLUED = re.compile(r"(?<=[A-Za-z)\]]{2})(?P<punct>[.,;:]|\^)(?P<body>\d{1,3}(?:\s?[,–-]\s?\d{1,3})*)(?=\s|$|[)\]]|[.,;:](?:\s|$))")
+_SUPERSCRIPT = re.compile(r"(?<=[A-Za-z.,;:)])(?P<body>[¹²³⁴⁵⁶⁷⁸⁹⁰]+(?:[,–-][¹²³⁴⁵⁶⁷⁸⁹⁰]+)*)")
+_REF_WORD = re.compile(r"\b(?:refs?|references?)\.?\s+(?P<body>\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\b", re.I)
 
 _AGE = re.compile(r"\b(\d{1,3})[- ](?:years?|yrs?|y)[- ]old\b|\baged\s+(\d{1,3})\b", re.I)
 _SEX = re.compile(r"\b(man|male|boy|gentleman|woman|female|girl|lady)\b")  # over lowercased text
@@ -78,13 +93,18 @@ def find_doses(t: str):
     for m in _MASS_DOSE.finditer(t):
         if any(a <= m.start() < b for a, b in taken):
             continue
-        unit = _UNIT[m.group(2).lower() if m.group(2) not in ("µg", "μg") else m.group(2)]
-        per = (m.group(3) or "").lower()
+        unit = _UNIT[m.group(3).lower() if m.group(3) not in ("µg", "μg") else m.group(3)]
+        per = (m.group(4) or "").lower()
         if per == "kg":
             unit += "/kg"
         elif per in ("m2", "m²", "m^2", "sqm"):
             unit += "/m2"
-        out.append(Candidate(m.start(), m.end(), "DOSE", (("value", to_number(m.group(1))), ("unit", unit)), ()))
+        low, high = (to_number(m.group(1)), to_number(m.group(2))) if m.group(1) else (to_number(m.group(2)), None)
+        if high is not None and not low < high:
+            low, high = high, None      # "10-10 mg": not a range
+        extra = (("value_max", high),) if high is not None else ()
+        # a range keeps its lower bound as the value and its upper bound apart ("8-10 mg/kg/day")
+        out.append(Candidate(m.start(), m.end(), "DOSE", (("value", low), ("unit", unit)), extra))
     return out
 
 
@@ -93,7 +113,24 @@ _NOT_INFUSION_DAY = re.compile(r"\b(?:hospital|admission|illness|post-?operative
 
 def find_days(t: str):
     out = []
+    listed = []
+    for m in _DAY_LIST.finditer(t):
+        items = [m.group("first")] + [x.group() for x in _DAY_ITEM.finditer(m.group("rest"))]
+        spans = [(m.start(), m.start("first") + len(m.group("first")))]
+        for x in _DAY_ITEM.finditer(t, m.start("rest"), m.end("rest")):
+            spans.append((x.start(), x.end()))
+        for (a, b), item in zip(spans, items):
+            out.append(Candidate(a, b, "DAY", (("day", int(item.replace(" ", ""))),), ()))
+        listed.append((m.start(), m.end()))
+    for m in _ORDINAL_DAY.finditer(t):
+        out.append(Candidate(m.start(), m.end(), "DAY", (("day", ordinal_number(m.group("ord"))),), ()))
+    for m in _DAYS_AFTER.finditer(t):
+        n = word_number(m.group("n"))
+        if n is not None:
+            out.append(Candidate(m.start(), m.end(), "DAY", (("day", n),), ()))
     for m in _DAY.finditer(t):
+        if any(a <= m.start() < b for a, b in listed):
+            continue
         if _NOT_INFUSION_DAY.search(t, max(0, m.start() - 16), m.start()):
             continue  # "hospital day 9" counts from admission, not from the infusion
         n = word_number(m.group(2))
@@ -102,11 +139,13 @@ def find_days(t: str):
         v = n * (-1 if m.group(1) == "-" else 1)
         out.append(Candidate(m.start(), m.end(), "DAY", (("day", v),), ()))
     for m in _DAY_D.finditer(t):
-        key = "a" if m.group("a") else "b" if m.group("b") else "c"
+        key = next(k for k in "abcd" if m.group(k))
         if key == "a":
             v = int(m.group("n1")) * (-1 if m.group("sign") == "-" else 1)
         else:
-            v = int(m.group("n2") or m.group("n3"))
+            v = int(m.group("n2") or m.group("n3") or m.group("n4"))
+        if key == "b" and re.search(r"(?:vitamin|IgG?|type|stage|phase|CD|HLA)\s*$", t[max(0, m.start() - 10):m.start()], re.I):
+            continue
         out.append(Candidate(m.start(key), m.end(key), "DAY", (("day", v),), ()))
     return out
 
@@ -163,9 +202,32 @@ def _expand_refs(body: str) -> list[int] | None:
     return sorted(set(refs))
 
 
-def find_citations(t: str):
+def find_citations(t: str, ref_count: int | None = None):
+    """In-text reference markers; ``ref_count`` (the length of the reference list, when known)
+    bounds the numbers that can be references."""
     out = []
     max_seen = 0
+    limit = ref_count or 999
+    for m in _GLUED.finditer(t):
+        refs = _expand_refs(m.group("body").replace(" ", ""))
+        if not refs or refs[0] == 0 or refs[-1] > (ref_count or 150):
+            continue
+        if m.group("punct") in ".:" and re.match(r"\s*\d", t[m.end():m.end() + 3]):
+            continue       # "1.5 2": a decimal list
+        if m.group("punct") == "." and re.search(r"\b(?:Fig|Figure|Table|No|Vol|p|pp|grade|stage|day|version|v)$",
+                                                   t[max(0, m.start() - 8):m.start()], re.I):
+            continue
+        if ref_count is None and m.group("punct") != "^" and not re.search(r"\bet\s+al$|[a-z]{3}$", t[max(0, m.start() - 6):m.start()]):
+            continue
+        out.append(Candidate(m.start("body"), m.end("body"), "CITATION", (("refs", tuple(refs)),), ()))
+    for m in _SUPERSCRIPT.finditer(t):
+        refs = _expand_refs(m.group("body").translate(_SUPER))
+        if refs and refs[0] > 0 and refs[-1] <= limit:
+            out.append(Candidate(m.start("body"), m.end("body"), "CITATION", (("refs", tuple(refs)),), ()))
+    for m in _REF_WORD.finditer(t):
+        refs = _expand_refs(m.group("body"))
+        if refs and refs[0] > 0 and refs[-1] <= limit:
+            out.append(Candidate(m.start(), m.end(), "CITATION", (("refs", tuple(refs)),), ()))
     for m in _CITE.finditer(t):
         if (m.group(1) == "(") != (m.group(3) == ")"):
             continue
@@ -174,14 +236,16 @@ def find_citations(t: str):
             continue
         square = m.group(1) == "["
         lone = len(refs) == 1
+        if refs[-1] > limit:
+            continue                # beyond the reference list: a count
         if not square:
             before = t[max(0, m.start() - 40):m.start()]
-            if _NUM_BEFORE.search(before):
-                continue            # "50 days (23-62)", "7 (1-16)": a range or count
+            if _NUMBER_JUST_BEFORE.search(before) or (not lone and _NUM_BEFORE.search(before)):
+                continue            # "50 days (23-62)", "7 (1-16)": a range or count; "5 patients (12)" is a citation
             after = t[m.end():m.end() + 12]
             if lone and re.match(r"\s+(?:or|patients?|cases?|of\s+\d)\b", after):
                 continue            # "did not receive IT chemotherapy (7) or ..."
-            if lone and refs[0] > max_seen + 25 and max_seen:
+            if lone and refs[0] > max_seen + 25 and max_seen and ref_count is None:
                 continue            # far beyond the references cited so far: a count
         max_seen = max(max_seen, refs[-1])
         out.append(Candidate(m.start(), m.end(), "CITATION", (("refs", tuple(refs)),), ()))
@@ -241,5 +305,48 @@ def find_relative_days(t: str):
     return out
 
 
+_EVERY = re.compile(rf"\bevery\s+(?P<n>\d{{1,2}}|{'|'.join(w for w, n in CARDINALS.items() if 1 <= n <= 24)})\s*(?:-\s*\d+\s*)?(?:hours?|hrs?|h)\b"
+                    r"|\bq\.?\s?(?P<q>\d{1,2})\s?(?:h|hr|hrs|hours?)\b|\b(?P<word>BID|b\.i\.d\.|TID|t\.i\.d\.|QID|QD|q\.?d\.?|twice\s+(?:a\s+)?daily|"
+                    r"twice\s+a\s+day|three\s+times\s+(?:a\s+)?da(?:il)?y|four\s+times\s+(?:a\s+)?da(?:il)?y|once\s+(?:a\s+)?da(?:il)?y|once\s+weekly|weekly|"
+                    r"daily|per\s+day|a\s+day|every\s+day|single\s+dose|once)\b|(?<=\d)\s?/\s?(?P<perday>day|d)\b", re.I)
+_WORD_FREQ = {"bid": "q12h", "b.i.d.": "q12h", "twice daily": "q12h", "twice a daily": "q12h", "twice a day": "q12h",
+              "tid": "q8h", "t.i.d.": "q8h", "qid": "q6h", "qd": "daily", "q.d.": "daily", "qd.": "daily",
+              "once daily": "daily", "once a day": "daily", "daily": "daily", "per day": "daily", "a day": "daily",
+              "every day": "daily", "weekly": "weekly", "once weekly": "weekly", "single dose": "once", "once": "once"}
+_DURATION = re.compile(rf"\bfor\s+(?:a\s+total\s+of\s+)?(?P<n>\d{{1,2}}|{'|'.join(w for w, n in CARDINALS.items() if 1 <= n <= 30)})\s+"
+                       r"(?:(?:consecutive|more|further)\s+)?(?P<unit>days?|doses?|weeks?)\b"
+                       r"|(?<![\w])[x×]\s?(?P<times>\d{1,2})(?:\s*(?P<unit2>days?|doses?))?(?![\w.])", re.I)
+
+
+def find_schedules(t: str):
+    """How often and how long a dose was given: FREQUENCY ("q6h", "daily") and DURATION ("3 days")."""
+    out = []
+    for m in _EVERY.finditer(t):
+        if m.group("n"):
+            freq = f"q{word_number(m.group('n'))}h"
+        elif m.group("q"):
+            freq = f"q{int(m.group('q'))}h"
+        elif m.group("perday"):
+            freq = "daily"
+        else:
+            key = re.sub(r"\s+", " ", m.group("word").lower())
+            freq = "q8h" if key.startswith("three times") else "q6h" if key.startswith("four times") else _WORD_FREQ.get(key, key)
+        out.append(Candidate(m.start(), m.end(), "FREQUENCY", (("frequency", freq),), ()))
+    for m in _DURATION.finditer(t):
+        if m.group("n"):
+            n, unit = word_number(m.group("n")), m.group("unit").lower().rstrip("s")
+        else:
+            n, unit = int(m.group("times")), (m.group("unit2") or "dose").lower().rstrip("s")
+        if n:
+            out.append(Candidate(m.start(), m.end(), "DURATION", (("duration", f"{n} {unit}{'s' if n != 1 else ''}"),), ()))
+    return out
+
+
+def reference_count(text: str, start: int, end: int) -> int | None:
+    """The highest number of a numbered reference list in text[start:end], if any."""
+    nums = [int(m.group(1)) for m in re.finditer(r"(?m)^\s*\[?(\d{1,3})[.)\]]\s", text[start:end])]
+    return max(nums) if len(nums) >= 2 else None
+
+
 FINDERS = (find_doses, find_days, find_grades, find_citations, find_people,
-           find_measurements, find_relative_days)
+           find_measurements, find_relative_days, find_schedules)

@@ -7,7 +7,7 @@ the registered components (kg.annotate.components) add candidates, resolve them 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import spacy
@@ -55,6 +55,18 @@ class AnnotatedPaper:
 def _with_text(ms, text: str) -> tuple[Mention, ...]:
     return tuple(Mention(m.label, m.start, m.end, text[m.start:m.end], m.values, m.nstart, m.nend, m.term,
                          m.extra, m.context) for m in ms)
+
+
+def with_context(ann: AnnotatedPaper, mentions) -> AnnotatedPaper:
+    """``ann`` with other mentions (a curator's, from brat): ConText is applied to them afresh,
+    because context is derived from the text, not curated."""
+    nlp = get_nlp()
+    doc = nlp.make_doc(ann.layout.text)
+    doc._.layout = ann.layout
+    doc._.mentions = [replace(m, context=()) for m in mentions]
+    doc = nlp.get_pipe("icans_context_v1")(doc)
+    return AnnotatedPaper(ann.paper_id, ann.text, ann.layout, _with_text(doc._.mentions, ann.text),
+                          _with_text(doc._.dropped or (), ann.text))
 
 
 def annotate_text(text: str, paper_id: str = "") -> AnnotatedPaper:

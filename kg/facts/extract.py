@@ -1,12 +1,14 @@
-"""Annotated paper -> PaperFacts."""
+"""Annotated paper -> PaperFacts: subjects, then each subject's course or groups, then citations."""
 from __future__ import annotations
 
-from ..annotate.pipeline import AnnotatedPaper
+from dataclasses import replace
+
+from ..annotate import AnnotatedPaper
 from ..ontology import Ontology, load_ontology
-from .cases import extract_case
-from .cohorts import extract_cited, extract_own_cohort
-from .model import Administration, CitationFact, PaperFacts
-from .scopes import assign_scopes
+from .groups import extract_group
+from .records import Administration, CitationFact, PaperFacts
+from .subjects import assign_scopes
+from .timeline import extract_case
 from .view import PaperView
 
 
@@ -29,7 +31,28 @@ def _dedupe_admins(admins: list[Administration]) -> list[Administration]:
         return all(getattr(a, f) == getattr(b, f) for f in known) and \
             sum(getattr(b, f) is not None for f in fields) > len(known)
 
-    return [a for a in out if not any(dominated(a, b) for b in out)]
+    out = [a for a in out if not any(dominated(a, b) for b in out)]
+    return _merge_undated(out)
+
+
+def _merge_undated(admins: list[Administration]) -> list[Administration]:
+    """An undated administration (a table cell, a summary) and the one dated administration of the
+    same drug to the same subject that it does not contradict are one administration."""
+    fields = ("dose_value", "dose_unit", "route", "dose_max", "frequency", "duration")
+    out = list(admins)
+    for a in list(out):
+        if a.day is not None or a.agent is None:
+            continue
+        dated = [b for b in out if b is not a and b.subject == a.subject and b.agent == a.agent and b.day is not None]
+        if len(dated) != 1:
+            continue
+        b = dated[0]
+        if any(getattr(a, f) is not None and getattr(b, f) is not None and getattr(a, f) != getattr(b, f) for f in fields):
+            continue
+        merged = replace(b, **{f: getattr(b, f) if getattr(b, f) is not None else getattr(a, f) for f in fields})
+        out[out.index(b)] = merged
+        out.remove(a)
+    return out
 
 
 def extract_facts(ann: AnnotatedPaper, meta: dict | None = None, onto: Ontology | None = None) -> PaperFacts:
@@ -45,26 +68,16 @@ def extract_facts(ann: AnnotatedPaper, meta: dict | None = None, onto: Ontology 
     for sc in scopes:
         if sc.mode == "case":
             subj, ad, fi, gr, ou, cs = extract_case(view, sc, onto, front if n_cases == 1 else [])
-            subjects.append(subj)
-            admins += ad
-            findings += fi
-            grades += gr
             outcomes += ou
             csf += cs
-        elif sc.mode == "own_cohort":
-            subj, ad, fi, gr = extract_own_cohort(view, sc, onto)
-            subjects.append(subj)
-            admins += ad
-            findings += fi
-            grades += gr
         else:
-            subj, ad, fi = extract_cited(view, sc, onto)
+            subj, ad, fi, gr = extract_group(view, sc, onto)
             if subj is None:
                 continue
-            subjects.append(subj)
-            admins += ad
-            if fi is not None:
-                findings.append(fi)
+        subjects.append(subj)
+        admins += ad
+        findings += fi
+        grades += gr
     cites = [CitationFact(tuple(m.value("refs")), view.evidence(m.nstart, m.nend))
              for m in view.mentions if m.label == "CITATION"]
     return PaperFacts(ann.paper_id, dict(meta or {}), tuple(subjects), tuple(_dedupe_admins(admins)),

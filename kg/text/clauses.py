@@ -1,7 +1,9 @@
 """Clauses inside a sentence: the one notion of where a clause starts and ends.
 
-Three grains, each used where it fits:
+Four grains, each used where it fits:
 - a *clause* ends at ';' or ':' or a contrast ("whereas", "but", "however");
+- a *result clause* also ends at ", and" ("all received dexamethasone, and 7 had also received
+  methylprednisolone without improvement": two results);
 - a *comma clause* is the comma/semicolon-delimited stretch around a position
   (parentheses are not split);
 - *semicolon parts* split a sentence only at ';' (arms of a series).
@@ -50,3 +52,20 @@ def semicolon_parts(text: str, lo: int, hi: int):
         yield pos, lo + m.start()
         pos = lo + m.end()
     yield pos, hi
+
+
+_RESULT_SPLIT = re.compile(CLAUSE_SPLIT.pattern + r"|,\s*and\b")
+
+
+def result_clause(text: str, lo: int, hi: int, pos: int) -> tuple[int, int]:
+    """The clause of text[lo:hi] around ``pos``, cut at clause ends and at ", and"."""
+    start, end = lo, hi
+    for m in _RESULT_SPLIT.finditer(text, lo, hi):
+        if text.count("(", lo, m.start()) > text.count(")", lo, m.start()):
+            continue        # "(15 mg methotrexate, 40 mg cytarabine, and 50 mg hydrocortisone)" is one clause
+        if m.end() <= pos:
+            start = m.end()
+        elif m.start() >= pos:
+            end = m.start()
+            break
+    return start, end

@@ -42,7 +42,16 @@ _NUMBERED_CASE = re.compile(
     re.I)
 _HEADING_PREFIX = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+|[IVX]+\.\s+)")
 _INLINE_LABEL = re.compile(
-    r"^\s*((?:[A-Z][A-Za-z]+)(?:\s(?:and\s)?[A-Za-z]+)?(?:/[A-Za-z]+)?)\s*[:.]\s+(?=\S)")
+    r"^\s*((?:[A-Z][A-Za-z]+)(?:\s(?:and\s)?[A-Za-z]+)?(?:/[A-Za-z]+)?)\s*(?:[:.]\s*|\s*[-\u2013\u2014]\s+)(?=\S)")
+# a section heading glued to the text around it by a PDF extraction: "IntroductionImmune ...",
+# "...myeloma.DiscussionBoth patients", "METHODSWe included"
+_GLUED_HEADING = re.compile(
+    r"(?:(?<=[a-z0-9.)\]%])|^)(?P<h>(?:Introduction|Background|Methods|Materials and Methods|Patients and Methods|Results|"
+    r"Discussion|Conclusions?|Case (?:Presentation|Report|Description)s?|Abstract|Summary|Objectives?|Aims?|Purpose|"
+    r"Clinical (?:Case|Course)|INTRODUCTION|BACKGROUND|METHODS|RESULTS|DISCUSSION|CONCLUSIONS?|CASE PRESENTATION|"
+    r"CASE REPORT|OBJECTIVES?|PURPOSE))(?=[A-Z][a-z])")
+# a table row: cells split by pipes or tabs
+_TABLE_ROW = re.compile(r"^[^|\t\n]*(?:[|\t][^|\t\n]*){2,}$")
 _ABBREV = frozenset("""al e.g i.e eg ie vs dr drs fig figs approx ca no nos mr mrs ms prof st jr ref
 refs resp cf viz etc inc ltd co dept univ vol pp ed eds mo yr wk pt pts
 sr jan feb mar apr jun jul aug sep sept oct nov dec mg kg""".split())
@@ -72,6 +81,7 @@ class Sentence:
     section: int        # index into Layout.sections
     paragraph: int      # index of the paragraph (block) it belongs to
     is_heading: bool = False
+    is_table_row: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,20 @@ def classify_heading(line: str) -> tuple[str, int | None] | None:
     return None
 
 
+_UNTITLED = re.compile(r"[A-Z][A-Za-z'’()/-]*(?:\s+[A-Za-z'’()/-]+){0,6}")
+
+
+def looks_like_heading(line: str, prev: str | None, nxt: str | None) -> bool:
+    """A short capitalized line between paragraphs, without final punctuation: a heading the
+    section words do not know ("Patients and course", "Treatment and follow-up")."""
+    s = line.strip()
+    if not s or len(s) > 50 or not _UNTITLED.fullmatch(s) or s.endswith("-"):
+        return False
+    if prev is not None and prev.strip() and prev.rstrip()[-1:] not in ".!?:)]" and not classify_heading(prev):
+        return False
+    return nxt is not None and bool(re.match(r"\s*[A-Z0-9(\[\"']", nxt))
+
+
 def inline_label(paragraph: str) -> tuple[str, int | None, int] | None:
     """(kind, case number, label length) for a paragraph opening with 'Methods:' etc."""
     m = _NUMBERED_CASE.match(paragraph)
@@ -125,6 +149,24 @@ def inline_label(paragraph: str) -> tuple[str, int | None, int] | None:
     return None
 
 
+def is_table_row(line: str) -> bool:
+    """Whether a line is a row of a flattened table ("1 | 64/M | axi-cel | ...")."""
+    return _TABLE_ROW.match(line) is not None
+
+
+def _glued_blocks(t: str, a: int, b: int) -> list[tuple[int, int]]:
+    """A block cut at the section headings glued into it (each heading its own block)."""
+    out, pos = [], a
+    for m in _GLUED_HEADING.finditer(t, a, b):
+        if m.start() > pos:
+            out.append((pos, m.start()))
+        out.append((m.start(), m.end()))
+        pos = m.end()
+    if pos < b:
+        out.append((pos, b))
+    return out
+
+
 def _soft_breaks(text: str) -> list[int]:
     """Indices of newlines that join lines of one paragraph."""
     lines = []
@@ -135,10 +177,14 @@ def _soft_breaks(text: str) -> list[int]:
     soft: list[int] = []
     prev_body: tuple[int, str] | None = None   # last body line before a break
     pending: list[int] = []                    # newlines since prev_body
+    nonblank = [i for i, (_, raw) in enumerate(lines) if raw.strip()]
+    neighbours = {i: (lines[a][1] if a is not None else None, lines[b][1] if b is not None else None)
+                  for i, a, b in zip(nonblank, [None] + nonblank[:-1], nonblank[1:] + [None])}
     for idx, (start, raw) in enumerate(lines):
         nl_before = start - 1
         blank = not raw.strip()
-        heading = not blank and classify_heading(raw) is not None
+        heading = not blank and (classify_heading(raw) is not None or _TABLE_ROW.match(raw) is not None
+                                 or (idx != nonblank[0] and looks_like_heading(raw, *neighbours[idx])))
         if blank:
             if prev_body is not None and nl_before >= 0:
                 pending.append(nl_before)
@@ -201,7 +247,7 @@ def analyze(text: str) -> Layout:
     for line in t.split("\n"):
         if line.strip():
             lead = len(line) - len(line.lstrip())
-            blocks.append((pos + lead, pos + len(line.rstrip())))
+            blocks.extend(_glued_blocks(t, pos + lead, pos + len(line.rstrip())))
         pos += len(line) + 1
     sections: list[Section] = []
     sentences: list[Sentence] = []
@@ -214,6 +260,9 @@ def analyze(text: str) -> Layout:
     for bi, (a, b) in enumerate(blocks):
         block = t[a:b]
         head = classify_heading(block)
+        if head is None and bi > 0 and looks_like_heading(block, t[slice(*blocks[bi - 1])],
+                                                           t[slice(*blocks[bi + 1])] if bi + 1 < len(blocks) else None):
+            head = ("body", None)
         if head:
             kind, num = head
             if kind == "case_part":
@@ -232,9 +281,18 @@ def analyze(text: str) -> Layout:
             cur = ("front", "", b, None)
             continue
         lab = inline_label(block)
-        if lab and not (lab[0] == "case" and lab[1] is None and cur[0] in ("front", "abstract")):
-            close(a)
-            cur = (lab[0], block[: lab[2]].strip().rstrip(":.-").strip(), a, lab[1])
+        if lab:
+            kind = lab[0]
+            if kind == "case_part":
+                kind = "case" if cur[0] != "case" else None
+            if kind == "case" and lab[1] is None and cur[0] in ("front", "abstract"):
+                kind = "abstract_case"     # "Case presentation:" inside a structured abstract
+            if kind is not None:
+                close(a)
+                cur = (kind, block[: lab[2]].strip().rstrip(":.-").strip(), a, lab[1])
+        if is_table_row(block):
+            sentences.append(Sentence(a, b, len(sections), bi, False, True))
+            continue
         for sa, sb in split_sentences(t, a, b):
             sentences.append(Sentence(sa, sb, len(sections), bi))
     close(len(t))
@@ -243,5 +301,5 @@ def analyze(text: str) -> Layout:
     for s in sentences:
         idx = next(i for i, sec in enumerate(sections) if sec.start <= s.start < max(sec.end, sec.start + 1)) \
             if sections else 0
-        fixed.append(Sentence(s.start, s.end, idx, s.paragraph, s.is_heading))
+        fixed.append(Sentence(s.start, s.end, idx, s.paragraph, s.is_heading, s.is_table_row))
     return Layout(norm, tuple(sections), tuple(fixed))

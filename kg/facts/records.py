@@ -1,4 +1,4 @@
-"""Fact records: what the RDF writer turns into triples. Offsets are original-text offsets."""
+"""Fact records passed from extraction to the RDF writer, curation and views. Offsets are original-text offsets."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,6 +46,12 @@ class Administration:
     day: int | None
     evidence: Evidence
     curator: str | None = None   # None: extracted by the annotator
+    dose_max: float | int | None = None   # upper bound of a range ("8-10 mg/kg/day")
+    frequency: str | None = None          # "q6h", "daily", "once"
+    duration: str | None = None           # "3 days", "3 doses"
+
+
+SETTINGS = ("first_line", "steroid_refractory")
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,12 @@ class Finding:
     days_to_response: int | None
     evidence: Evidence
     curator: str | None = None   # None: extracted by the annotator
+    outcome_evidence: Evidence | None = None   # the sentence that reports the outcome, when another
+
+    @property
+    def setting(self) -> str:
+        """``steroid_refractory`` (given for ICANS persisting despite corticosteroids) or ``first_line``."""
+        return SETTINGS[1] if self.refractory else SETTINGS[0]
 
 
 @dataclass(frozen=True)

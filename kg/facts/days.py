@@ -1,0 +1,78 @@
+"""Days relative to the infusion along a subject's text: stated, relative ("the next day") or carried.
+
+A day comes from the clause that states it; else from the only day of the sentence, or the
+nearest; else from a relative expression ("the same day", "36 hours later") counted from
+the day in force; else the day in force, carried from the sentence before.
+"""
+from __future__ import annotations
+
+from ..annotate import Mention
+from ..text.layout import Sentence
+from .view import PaperView
+
+
+class DayClock:
+    """The day in force while reading one subject's sentences in order."""
+
+    def __init__(self, view: PaperView):
+        self.view = view
+        self.current: int | None = None
+
+    def read(self, sent: Sentence, lo: int, hi: int) -> "SentenceDays":
+        days = self.view.mentions_in(lo, hi, "DAY")
+        rels = self.view.mentions_in(lo, hi, "RELATIVE_DAY")
+        base = self.current
+        lead = next((r for r in rels if r.nstart - lo < 16), None)
+        if not days and lead is not None and base is not None:
+            base = base + lead.value("offset")
+        return SentenceDays(self.view, sent, lo, hi, days, rels, base, self.current)
+
+    def advance(self, sd: "SentenceDays") -> None:
+        """After a sentence: its last stated day (or its leading relative day) is in force."""
+        if sd.days:
+            self.current = max(sd.days, key=lambda d: d.nstart).value("day")
+        elif sd.base is not None and sd.base != self.current:
+            self.current = sd.base
+
+
+class SentenceDays:
+    """The days of one sentence (or piece of it) and how to date a position in it."""
+
+    def __init__(self, view: PaperView, sent: Sentence, lo: int, hi: int, days: list[Mention],
+                 rels: list[Mention], base: int | None, before: int | None):
+        self.view, self.sent, self.lo, self.hi = view, sent, lo, hi
+        self.days, self.rels, self.base, self.before = days, rels, base, before
+
+    def at(self, pos: int, end: int | None = None, days: list[Mention] | None = None) -> int | None:
+        """The day of the span [pos, end)."""
+        days = self.days if days is None else days
+        end = pos if end is None else end
+        if self.sent.is_table_row:
+            # in a table a day belongs to its cell ("D5" under "ICANS onset" dates nothing else)
+            text = self.view.text
+            a = text.rfind("|", self.sent.start, pos) + 1 or self.sent.start
+            b = text.find("|", end, self.sent.end)
+            b = b if b >= 0 else self.sent.end
+            same = [d for d in days if a <= d.nstart < b]
+            return _nearest(same, pos, end) if same else None
+        a, b = self.view.comma_clause(self.sent.start, self.sent.end, pos)
+        same = [d for d in days if a <= d.nstart < b]
+        if same:
+            return _nearest(same, pos, end)
+        rel = next((r for r in self.rels if a <= r.nstart < b), None)
+        if rel is not None and self.base is not None:
+            return (self.before if self.before is not None else self.base) + rel.value("offset") \
+                if rel.nstart - self.lo >= 16 else self.base
+        if not days:
+            return self.base
+        return days[0].value("day") if len(days) == 1 else _nearest(days, pos, end)
+
+    def relative_offset(self, pos: int, end: int) -> int | None:
+        """The offset of a relative day written right after [pos, end) ("improved within 24 hours")."""
+        rel = next((r for r in self.rels if 0 <= r.nstart - end <= 15), None)
+        return rel.value("offset") if rel is not None else None
+
+
+def _nearest(days: list[Mention], pos: int, end: int) -> int:
+    best = min(days, key=lambda d: d.nstart - end if d.nstart >= end else pos - d.nend)
+    return best.value("day")

@@ -1,0 +1,314 @@
+"""Who each passage is about: the paper's own patients, its own series, or a cited study.
+
+- Cases by heading ("Case 1", "Patient 2", "Case presentation"), by a marker at the start
+  of a paragraph, sentence or clause ("Patient A, a 62-year-old man ...; Patient B ...",
+  "Our second case is ...", "In patient 3, ...", "(case 2)"), or by the rows of a table
+  ("3 | 70/M | liso-cel | ..."). Lettered, Roman and ordinal cases become "Case N".
+  "Both patients" and "Patients 1 and 2" speak of several cases at once.
+- Outside cases, the text leading up to a citation marker is a cited study.
+- A paper reporting its own series ("we reviewed 40 adults", "(N = 124)") is its cohort;
+  a paper about one unnamed patient ("A 57-year-old woman ...") is "patient".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..text.layout import Sentence
+from ..text.numbers import ordinal_number, roman_number, word_number
+from .cues import own_series, subject_cue
+from .view import PaperView
+
+_NO_FACTS = ("title", "references", "backmatter")
+_NOT_CASE_TEXT = ("intro", "discussion", "conclusion", "methods")
+_ID = r"(?:\d{1,2}|[A-H]\b|(?:I|II|III|IV|V|VI)\b|one|two|three|four|five|six)"
+# a case named at the start of a paragraph, sentence or clause
+_MARK = re.compile(
+    rf"\s*(?:(?:in|for|at\s+presentation,?)\s+)?(?:(?:our|the)\s+)?(?:patient|case|pt\.?)\s*(?:no\.?\s*|#\s*)?(?P<id>{_ID})"
+    rf"(?![-./]\d|\s*(?:mg|g|days?|weeks?|months?|years?|%)\b)"
+    r"|\s*(?:(?:the|our)\s+)?(?P<ord>first|second|third|fourth|fifth|sixth)\s+(?:patient|case)\b", re.I)
+# several cases at once: "Patients 1 and 2", "Both patients", "both of them", "In both cases"
+_PLURAL = re.compile(
+    rf"\s*(?:(?:in|of)\s+)?(?:patients|cases|pts\.?)\s+(?P<ids>{_ID}(?:\s*(?:,|and|&)\s*{_ID})+)"
+    r"|\s*(?:(?:in|of)\s+)?both\b(?:\s+(?:patients|cases|of\s+them))?|\s*(?:in\s+)?all\s+(?:\w+\s+)?(?:patients|cases)\b", re.I)
+# a case named after a person: "a 69-year-old man (case 1)"
+_PAREN_MARK = re.compile(rf"\((?:case|patient|pt\.?)\s*(?P<id>{_ID})\)", re.I)
+_TABLE_ID = re.compile(rf"\s*(?:(?:patient|case|pt\.?)\s*)?(?P<id>\d{{1,2}}|[A-H])\s*[|\t]", re.I)
+_NARRATIVE = re.compile(r"\b(?:he|she|his|her|him)\b|\bday\s*\+?\d|\bD\+?\d", re.I)
+_CLAUSE = re.compile(r";\s*")
+_ANY_CASE = re.compile(rf"\b(?:patients?|cases?|pts?\.?)\s+(?P<ids>{_ID}(?:\s*(?:,|and|&)\s*{_ID})*)", re.I)
+
+
+def _several(text: str, lo: int, hi: int) -> set[int]:
+    """Every case number a sentence names anywhere."""
+    found = set()
+    for m in _ANY_CASE.finditer(text, lo, hi):
+        for x in re.split(r"\s*(?:,|and|&)\s*", m.group("ids")):
+            n = case_number(x)
+            if n:
+                found.add(n)
+    return found
+
+
+@dataclass
+class Scope:
+    key: str
+    label: str
+    kind: str                     # patient | cohort
+    mode: str                     # case | cited | own_cohort
+    source: tuple[int, ...] = ()
+    pieces: list[tuple[Sentence, int, int]] = field(default_factory=list)
+    citation: object = None       # the CITATION mention of a cited scope
+
+
+def case_number(token: str) -> int | None:
+    """'2' -> 2, 'B' -> 2 (lettered cases in order), 'III' -> 3, 'two' -> 2, 'second' -> 2."""
+    t = token.strip()
+    if len(t) == 1 and t.upper() in "ABCDEFGH" and not t.isdigit():
+        if t.upper() == "I":
+            return 1
+        return ord(t.upper()) - ord("A") + 1
+    return word_number(t) or roman_number(t) or ordinal_number(t)
+
+
+def _case_label(n: int) -> tuple[str, str]:
+    return f"case-{n}", f"Case {n}"
+
+
+def _heading_cases(view: PaperView) -> dict[int, Scope]:
+    secs = view.layout.sections
+    case_idx = [i for i, s in enumerate(secs) if s.kind == "case"]
+    numbered = [i for i in case_idx if secs[i].case_number is not None]
+    chosen = numbered or case_idx
+    scopes: dict[int, Scope] = {}
+    for k, i in enumerate(chosen, 1):
+        if numbered:
+            key, label = _case_label(secs[i].case_number)
+        elif len(chosen) == 1:
+            key, label = "patient", "patient"
+        else:
+            key, label = _case_label(k)
+        scopes[i] = Scope(key, label, "patient", "case")
+    return scopes
+
+
+def _marks_at(text: str, pos: int, end: int) -> list[int] | None:
+    """Case numbers named at ``pos`` (a paragraph, sentence or clause start), else None."""
+    m = _PLURAL.match(text, pos, end)
+    if m:
+        if m.group("ids"):
+            return sorted({n for x in re.split(r"\s*(?:,|and|&)\s*", m.group("ids")) if (n := case_number(x))})
+        return [0]   # all cases
+    m = _MARK.match(text, pos, end)
+    if m:
+        n = case_number(m.group("id") or m.group("ord"))
+        return [n] if n else None
+    return None
+
+
+class _CaseWalker:
+    """Cases told without headings: markers switch the subject of what follows."""
+
+    def __init__(self, view: PaperView):
+        self.view = view
+        self.scopes: dict[int, Scope] = {}
+        self.current: list[int] = []
+
+    def scope(self, n: int) -> Scope:
+        if n not in self.scopes:
+            key, label = _case_label(n)
+            self.scopes[n] = Scope(key, label, "patient", "case")
+        return self.scopes[n]
+
+    def assign(self, sent: Sentence, lo: int, hi: int, cases: list[int]) -> None:
+        targets = sorted(self.scopes) if cases == [0] else cases
+        for n in targets:
+            self.scope(n).pieces.append((sent, lo, hi))
+
+    def walk(self, sections: set[int]) -> dict[int, Scope]:
+        view, text = self.view, self.view.text
+        by_par: dict[int, list[Sentence]] = {}
+        for s in view.sentences:
+            if s.section in sections:
+                by_par.setdefault(s.paragraph, []).append(s)
+        for _, sents in sorted(by_par.items()):
+            marks = [self._table_row(s) or _marks_at(text, s.start, s.end) for s in sents]
+            if not any(marks) and self.current:
+                lo, hi = sents[0].start, sents[-1].end
+                if view.mentions_in(lo, hi, "CITATION") or not _NARRATIVE.search(text, lo, hi):
+                    self.current = []      # a paragraph about something else ends the case
+            for s, mk in zip(sents, marks):
+                if mk == [0]:
+                    if self.scopes:
+                        self._clauses(s, sorted(self.scopes))
+                    continue
+                if mk:
+                    self.current = mk
+                elif len(_several(text, s.start, s.end)) >= 2:
+                    continue               # "grade 1 in patients 1 and 5 and grade 2 in patients 3 and 4"
+                if self.current:
+                    self._clauses(s, self.current)
+        return self.scopes
+
+    def _table_row(self, s: Sentence) -> list[int] | None:
+        if not s.is_table_row:
+            return None
+        m = _TABLE_ID.match(self.view.text, s.start, s.end)
+        n = case_number(m.group("id")) if m else None
+        return [n] if n else None
+
+    def _clauses(self, s: Sentence, cases: list[int]) -> None:
+        """A sentence whose ';'-clauses open with other cases is split between them."""
+        text = self.view.text
+        cuts = [m.end() for m in _CLAUSE.finditer(text, s.start, s.end)]
+        bounds = [s.start] + cuts + [s.end]
+        current = cases
+        for a, b in zip(bounds, bounds[1:]):
+            marks = _marks_at(text, a, b) if a != s.start else None
+            if marks is not None and marks != [0]:
+                current = marks
+                self.current = marks
+            if current:
+                self.assign(s, a, b, current)
+
+
+def _cited_scopes(view: PaperView, allowed_sections: set[int]) -> list[Scope]:
+    """Citation-anchored spans: from the sentence that introduces a study to its marker."""
+    text = view.text
+    by_par: dict[int, list[Sentence]] = {}
+    for s in view.sentences:
+        if s.section in allowed_sections:
+            by_par.setdefault(s.paragraph, []).append(s)
+    study, own, count = subject_cue("STUDY"), subject_cue("OWN"), _count_group()
+    comparison = subject_cue("COMPARISON")
+    scopes: list[Scope] = []
+    seen: dict[str, int] = {}
+    for _, sents in sorted(by_par.items()):
+        lo_par, hi_par = sents[0].start, sents[-1].end
+        prev_end = lo_par
+        for c in view.mentions_in(lo_par, hi_par, "CITATION"):
+            cands = [s for s in sents if s.end > prev_end and s.start <= c.nstart]
+            if not cands:
+                continue
+            start = None
+            for s in cands:
+                a = max(s.start, prev_end)
+                b = min(s.end, c.nstart)
+                if own.match(text, a) or re.match(rf"\s*(?:{own.pattern})\b", text[a:b], re.I):
+                    continue
+                if study.search(text, a, b) or count.search(text, a, b):
+                    start = a
+                    break
+            if start is None:
+                start = max(cands[-1].start, prev_end)
+            comp = [m.end() for m in comparison.finditer(text, start, c.nstart)]
+            if comp:
+                start = comp[-1]
+            refs = tuple(c.value("refs"))
+            key = "ref-" + "-".join(map(str, refs))
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] > 1:
+                key += f"-{seen[key]}"
+            sc = Scope(key, "cohort", "cohort", "cited", refs, citation=c)
+            end = _trailing_clause_end(view, c, hi_par)
+            for s in sents:
+                a, b = max(s.start, start), min(s.end, end)
+                if a < b:
+                    sc.pieces.append((s, a, b))
+            scopes.append(sc)
+            prev_end = end
+    return scopes
+
+
+_TRAILING = re.compile(r"\s*,\s*(?:(?:all|none|both|each|neither|most|\w+)\s+of\s+(?:whom|which|them)|who|which|with)\b", re.I)
+_TRAILING_END = re.compile(r",\s*(?:and|but|whereas|while)\b|;|\.(?:\s|$)")
+
+
+def _trailing_clause_end(view: PaperView, c, hi: int) -> int:
+    """Where a cited study's text ends: at its marker, or after a relative clause that follows the
+    marker and still speaks of the study ("in 5 patients (12), all of whom improved within 4 days, and ...")."""
+    text = view.text
+    m = _TRAILING.match(text, c.nend, hi)
+    if not m:
+        return c.nend
+    sent = view.sentence_at(c.nstart)
+    limit = min(hi, sent.end if sent else hi)
+    nxt = next((x.nstart for x in view.mentions_in(m.end(), limit, "CITATION")), limit)
+    stop = _TRAILING_END.search(text, m.end(), nxt)
+    return stop.start() if stop else nxt
+
+
+def _count_group() -> re.Pattern:
+    from .counts import GROUP
+    return GROUP
+
+
+def _subtract(pieces, holes):
+    out = []
+    for s, a, b in pieces:
+        segs = [(a, b)]
+        for ha, hb in holes:
+            nxt = []
+            for x, y in segs:
+                if hb <= x or ha >= y:
+                    nxt.append((x, y))
+                    continue
+                if x < ha:
+                    nxt.append((x, ha))
+                if hb < y:
+                    nxt.append((hb, y))
+            segs = nxt
+        out.extend((s, x, y) for x, y in segs if y - x > 3)
+    return out
+
+
+def assign_scopes(view: PaperView) -> list[Scope]:
+    """Every subject scope of the paper, own subjects first, then cited studies."""
+    secs = view.layout.sections
+    fact_secs = {i for i, s in enumerate(secs) if s.kind not in _NO_FACTS}
+    headed = _heading_cases(view)
+    if headed:
+        for s in view.sentences:
+            if s.section in headed:
+                headed[s.section].pieces.append((s, s.start, s.end))
+        cases = [sc for sc in headed.values() if sc.pieces]
+        # markers inside a single "Case presentation" section split it into cases
+        if len(cases) == 1 and cases[0].key == "patient":
+            inner = _CaseWalker(view).walk(set(headed))
+            if len(inner) >= 2:
+                cases = [sc for _, sc in sorted(inner.items()) if sc.pieces]
+        case_secs = {i for i, s in enumerate(secs) if s.kind in ("case", "abstract_case")}
+        taken = {(s.start, a) for sc in cases for s, a, _ in sc.pieces}
+        cited = [c for c in _cited_scopes(view, fact_secs - case_secs)
+                 if not any((s.start, a) in taken for s, a, _ in c.pieces)]
+        return cases + cited
+    case_text = {i for i, s in enumerate(secs) if i in fact_secs and s.kind not in _NOT_CASE_TEXT}
+    walked = _CaseWalker(view).walk(case_text)
+    if len(walked) >= 2:
+        cases = [sc for _, sc in sorted(walked.items()) if sc.pieces]
+        taken = {(s.start, a) for sc in cases for s, a, _ in sc.pieces}
+        cited = [c for c in _cited_scopes(view, fact_secs) if not any((s.start, a) in taken for s, a, _ in c.pieces)]
+        return cases + cited
+    cited = _cited_scopes(view, fact_secs)
+    holes = [(p[1], p[2]) for sc in cited for p in sc.pieces]
+    own_sents = [(s, s.start, s.end) for s in view.sentences if s.section in fact_secs]
+    text = view.text
+    kinds = {sec.kind for sec in secs}
+    series = own_series()
+    intro_kinds = ("abstract", "methods", "results", "front", "abstract_case")
+    own_cohort = any(series.search(text, s.start, s.end) and not view.mentions_in(s.start, s.end, "CITATION")
+                     for s, _, _ in own_sents if secs[s.section].kind in intro_kinds) or {"methods", "results"} <= kinds
+    single = subject_cue("SINGLE_CASE")
+    one_patient = any(single.search(text, s.start, s.end) for s, _, _ in own_sents
+                      if secs[s.section].kind not in ("intro", "discussion", "conclusion"))
+    abstract_case = [i for i, sec in enumerate(secs) if sec.kind == "abstract_case"]
+    if own_cohort and not (one_patient and abstract_case):
+        own = Scope("cohort", "cohort", "cohort", "own_cohort")
+        own.pieces = _subtract(own_sents, holes)
+        return [own] + cited
+    if one_patient or abstract_case:
+        body = [(s, a, b) for s, a, b in own_sents if secs[s.section].kind not in ("discussion", "conclusion", "intro")]
+        own = Scope("patient", "patient", "patient", "case")
+        own.pieces = _subtract(body, holes)
+        return [own] + cited
+    return cited

@@ -1,0 +1,325 @@
+"""One patient's course: what was given when, grades, and how ICANS went after each treatment step.
+
+Reading the patient's sentences in order gives a timeline of events: administrations,
+grades, neurological signs, course cues (persisted, worsened, "despite this") and outcome
+mentions. ICANS-directed administrations (``icans:icansDirected`` agents given once ICANS
+is present) form treatment *steps*: drugs started together are one step, a new dose of the
+same drug is the same step, a different drug is a new step. Each ICANS outcome belongs to
+the step it names ("responded to anakinra") or else to the latest step before it; a later
+higher grade, a persistence cue or a switch to the next agent ("dex -> MP") means the step
+did not help. A step comes after steroid failure (``steroid_refractory``) when an earlier
+corticosteroid step failed or the text says so; otherwise it is ``first_line``. A step whose
+ICANS course the text reports becomes a Finding.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..ontology import Ontology
+from .administrations import Given, givens_in
+from .cues import course
+from .days import DayClock, SentenceDays
+from .records import Administration, CsfFinding, Finding, GradeAssessment, OutcomeFact, Subject
+from .subjects import Scope
+from .view import PaperView
+
+_CSF_CONTEXT = re.compile(r"\b(?:lumbar\s+puncture|LP|CSF|cerebrospinal|opening\s+pressure|spinal\s+tap)\b", re.I)
+_HE = re.compile(r"\b(?:he|his|him)\b", re.I)
+_SHE = re.compile(r"\b(?:she|her|hers)\b", re.I)
+_NEURO_DEATH = re.compile(r"\b(?:cerebral|brain|neurolog\w*|neurotox\w*|ICANS|edema|oedema|herniation|status\s+epilepticus)\b", re.I)
+_OTHER_DEATH = re.compile(r"\b(?:infection|sepsis|aspergill\w*|pneumonia|progress\w*\s+(?:of\s+)?(?:disease|lymphoma|myeloma)|"
+                          r"disease\s+progression|relapse|bacter\w+|fungal|COVID|hemorrhage|haemorrhage)\b", re.I)
+
+
+@dataclass
+class Step:
+    """One ICANS treatment step of a patient."""
+
+    agents: set[str]
+    route: str | None
+    start_day: int | None
+    pos: int
+    span: tuple[int, int]
+    explicit_refractory: bool
+    steroid: bool
+    grade_at_start: int | None
+    outcomes: list = field(default_factory=list)     # (code, day, offset, pos, span)
+    failed: bool = False                              # a later grade, persistence or switch says it did not help
+    fail_pos: int | None = None
+    refractory: bool = False
+    key: str = ""
+
+
+@dataclass
+class _Event:
+    pos: int
+    order: int          # ties: administrations before what they cause
+    kind: str
+    data: dict
+
+
+def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces):
+    """Subject, administrations, findings, grades, outcome facts and CSF findings of one patient."""
+    text = view.text
+    subj = scope.key
+    admins: list[Administration] = []
+    grades: list[GradeAssessment] = []
+    csf: list[CsfFinding] = []
+    events: list[_Event] = []
+    clock = DayClock(view)
+    refractory, persist, neuro, sequence = (course(onto, c) for c in ("REFRACTORY", "PERSIST", "NEURO", "SEQUENCE"))
+    prev_text = ""
+    for sent, lo, hi in scope.pieces:
+        days = clock.read(sent, lo, hi)
+        givens = givens_in(view, sent, lo, hi, days)
+        for g in givens:
+            if g.administered:
+                admins.append(_administration(view, subj, g))
+        explicit = bool(refractory.search(text, lo, hi) or refractory.search(prev_text))
+        for act in _acts(view, onto, givens, text, lo, hi):
+            events.append(_Event(act["pos"], 0, "act", act | {"explicit": explicit}))
+        for g in givens:
+            if g.status == "referenced":
+                events.append(_Event(g.start, 1, "ref", {"agent": g.agent, "span": (g.start, g.end)}))
+        system = next((m.term for m in view.mentions_in(lo, hi, "GRADING_SYSTEM")), None)
+        for m in view.mentions_in(lo, hi, "GRADE"):
+            if m.has("NEGATED", "HYPOTHETICAL", "GENERIC"):
+                continue
+            day = days.at(m.nstart, m.nend)
+            grades.append(GradeAssessment(subj, m.value("syndrome"), m.value("grade"), day, system,
+                                          view.evidence(m.nstart, m.nend)))
+            events.append(_Event(m.nstart, 2, "grade", {"syndrome": m.value("syndrome"), "grade": m.value("grade")}))
+        if neuro.search(text, lo, hi):
+            events.append(_Event(neuro.search(text, lo, hi).start(), 2, "neuro", {}))
+        for m in persist.finditer(text, lo, hi):
+            if not _about_other(text, lo, m.start()):
+                events.append(_Event(m.start(), 3, "persist", {}))
+        for m in sequence.finditer(text, lo, hi):
+            events.append(_Event(m.start(), 3, "switch", {}))
+        for m in view.mentions_in(lo, hi, "OUTCOME"):
+            offset = days.relative_offset(m.nstart, m.nend)
+            day = None if offset is not None else days.at(m.nstart, m.nend)
+            refs = [g.agent for g in givens if g.status in ("referenced", "historical") and
+                    view.comma_clause(sent.start, sent.end, g.start) == view.comma_clause(sent.start, sent.end, m.nstart)]
+            events.append(_Event(m.nstart, 4, "outcome", {"code": m.value("outcome"), "syndrome": m.value("syndrome"),
+                                                          "day": day, "offset": offset, "span": (m.nstart, m.nend),
+                                                          "refs": refs, "sentence": (lo, hi)}))
+        meas = view.mentions_in(lo, hi, "MEASUREMENT")
+        if meas and _CSF_CONTEXT.search(text, lo, hi):
+            op = next((m.value("value") for m in meas if m.value("measure") == "opening_pressure"), None)
+            ly = next((m.value("value") for m in meas if m.value("measure") == "csf_lymphocytes"), None)
+            csf.append(CsfFinding(subj, days.at(meas[0].nstart), op, ly, view.evidence(meas[0].nstart, meas[-1].nend)))
+        clock.advance(days)
+        prev_text = text[lo:hi]
+    steps, outcome_links = _course(onto, events, text)
+    findings = _findings(view, subj, steps)
+    outcomes = [OutcomeFact(subj, e.data["code"], e.data["syndrome"], _outcome_day(e, outcome_links),
+                            outcome_links[id(e)].key if id(e) in outcome_links else None, view.evidence(*e.data["span"]))
+                for e in events if e.kind == "outcome"]
+    subject = _subject(view, scope, outcomes, front_pieces, text)
+    return subject, admins, findings, _dedupe_grades(grades), outcomes, csf
+
+
+def _administration(view: PaperView, subj: str, g: Given) -> Administration:
+    return Administration(subj, g.agent, g.dose_value, g.dose_unit, g.route, g.day, view.evidence(g.start, g.end),
+                          dose_max=g.dose_max, frequency=g.frequency, duration=g.duration)
+
+
+def _about_other(text: str, lo: int, pos: int) -> bool:
+    """Whether a course cue is about CRS or the tumour rather than ICANS ("CRS persisted")."""
+    head = text[max(lo, pos - 40):pos]
+    return bool(re.search(r"\b(?:CRS|fever|hypotension|lymphoma|myeloma|disease|neutropenia|cytopenias?|infection)\s+(?:\w+\s+)?$",
+                          head, re.I))
+
+
+def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: int, hi: int) -> list[dict]:
+    """ICANS-directed administrations of a piece, drugs given together (same clause, same day) as one act."""
+    acts: list[dict] = []
+    for g in givens:
+        t = onto.terms[g.agent]
+        if g.status != "given" or not t.directed or t.supportive or g.label != "DRUG":
+            continue
+        clause = view.clause_start(lo, g.start)
+        last = acts[-1] if acts else None
+        if last and last["clause"] == clause and last["day"] == g.day and \
+                not re.search(r"→|->|\bthen\b|\bfollowed\s+by\b|\bswitched\b|\breplaced\b|\bescalated\b", text[last["end"]:g.start], re.I):
+            last["agents"].add(g.agent)
+            last["route"] = last["route"] or g.route
+            last["end"] = g.end
+            continue
+        acts.append({"pos": g.anchor if g.escalation else g.start, "agents": {g.agent}, "route": g.route, "day": g.day,
+                     "clause": clause, "end": g.end, "span": (g.start, g.end),
+                     "steroid": onto.is_a(g.agent, "Corticosteroid") and g.route != "intrathecal"})
+    for a in acts:
+        a["steroid"] = all(onto.is_a(x, "Corticosteroid") for x in a["agents"]) and a["route"] != "intrathecal"
+    return acts
+
+
+def _course(onto: Ontology, events: list[_Event], text: str):
+    """Steps from the acts, with outcomes and failures attributed; outcome event id -> step."""
+    events.sort(key=lambda e: (e.pos, e.order))
+    steps: list[Step] = []
+    current: Step | None = None
+    neuro = False
+    last_icans = None
+    links: dict[int, Step] = {}
+    for e in events:
+        d = e.data
+        if e.kind == "neuro":
+            neuro = True
+        elif e.kind == "grade" and d["syndrome"] == "ICANS":
+            neuro = True
+            if current is not None and last_icans is not None and d["grade"] > last_icans and e.pos > current.pos:
+                _fail(current, e.pos)
+            last_icans = d["grade"] if current is None or e.pos > current.pos else max(last_icans or 0, d["grade"])
+        elif e.kind == "act":
+            if not (neuro or d["explicit"]):
+                continue           # before any neurotoxicity: premedication, CRS, the product itself
+            if current is not None and d["agents"] <= current.agents:
+                if current.start_day is None:
+                    current.start_day = d["day"]
+                current.route = current.route or d["route"]
+                continue           # a new dose or a repeat of the step in course
+            if current is not None and not current.outcomes and d["explicit"]:
+                _fail(current, e.pos)
+            step = Step(set(d["agents"]), d["route"], d["day"], e.pos, d["span"], d["explicit"], d["steroid"], last_icans)
+            steps.append(step)
+            current = step
+        elif e.kind in ("persist", "switch"):
+            if current is not None and e.pos > current.pos and not _positive(current):
+                _fail(current, e.pos)
+        elif e.kind == "outcome":
+            if d["syndrome"] != "ICANS":
+                continue
+            target = None
+            if d["refs"]:
+                target = next((s for s in reversed(steps) if set(d["refs"]) & s.agents), None)
+            target = target or current
+            if target is None:
+                continue
+            if d["code"] == "death" and _OTHER_DEATH.search(text, *d["sentence"]) \
+                    and not _NEURO_DEATH.search(text, *d["sentence"]):
+                continue           # died of an infection or of the disease: not how ICANS went
+            target.outcomes.append((d["code"], d["day"], d["offset"], e.pos, d["span"]))
+            links[id(e)] = target
+            if d["code"] == "no_response":
+                _fail(target, e.pos)
+    # a steroid step that failed makes every later step steroid-refractory, and so does the text
+    failed_steroid = False
+    for s in steps:
+        s.refractory = s.explicit_refractory or failed_steroid
+        if s.steroid and (s.failed or _final(s) == "no_response"):
+            failed_steroid = True
+    return steps, links
+
+
+def _fail(step: Step, pos: int) -> None:
+    step.failed = True
+    if step.fail_pos is None:
+        step.fail_pos = pos
+
+
+def _positive(step: Step) -> bool:
+    return any(o[0] in ("improvement", "resolution") for o in step.outcomes)
+
+
+def _final(step: Step) -> str | None:
+    """The step's reported outcome: its last stated outcome, else no response if it failed."""
+    stated = [o for o in step.outcomes if o[0] != "death"]
+    if stated:
+        last = stated[-1][0]
+        if last in ("improvement", "resolution"):
+            # several good news for one step: resolution if it is said at all
+            return "resolution" if any(o[0] == "resolution" for o in stated) else "improvement"
+        return last
+    if step.failed:
+        return "no_response"
+    if step.outcomes:
+        return "death"
+    return None
+
+
+def _findings(view: PaperView, subj: str, steps: list[Step]) -> list[Finding]:
+    out = []
+    n = 0
+    for s in steps:
+        outcome = _final(s)
+        if outcome is None:
+            continue
+        n += 1
+        s.key = f"{subj}-t{n}"
+        positive = [o for o in s.outcomes if o[0] in ("improvement", "resolution")]
+        first = positive[0] if positive else None
+        response_day = first[1] if first else None
+        days_to = None
+        if first is not None:
+            if first[2] is not None:
+                days_to = first[2]
+                if response_day is None and s.start_day is not None:
+                    response_day = s.start_day + first[2]
+            elif response_day is not None and s.start_day is not None:
+                days_to = response_day - s.start_day
+        ev_out = None
+        said = first or (s.outcomes[-1] if s.outcomes else None)
+        if said is not None:
+            ev_out = view.evidence(*said[4])
+        out.append(Finding(s.key, subj, tuple(sorted(s.agents)), s.route, s.refractory, 1,
+                           1 if outcome in ("improvement", "resolution") else 0, outcome, s.start_day, response_day,
+                           days_to if days_to is None or days_to >= 0 else None, view.evidence(*s.span),
+                           outcome_evidence=ev_out))
+    return out
+
+
+def _outcome_day(e: _Event, links: dict) -> int | None:
+    d = e.data
+    if d["day"] is None and d["offset"] is not None and id(e) in links and links[id(e)].start_day is not None:
+        return links[id(e)].start_day + d["offset"]
+    return d["day"]
+
+
+def _subject(view: PaperView, scope: Scope, outcomes: list[OutcomeFact], front_pieces, text: str) -> Subject:
+    lo, hi = scope.pieces[0][1], scope.pieces[-1][2]
+
+    def first(label, pieces):
+        for _, a, b in pieces:
+            for m in view.mentions_in(a, b, label):
+                if not m.has("NEGATED", "HYPOTHETICAL"):
+                    return m
+        return None
+
+    def find(label):
+        return first(label, scope.pieces) or (first(label, front_pieces) if front_pieces else None)
+
+    age, sex, diag = find("AGE"), find("SEX"), find("DIAGNOSIS")
+    ct = find("CELL_THERAPY") or _bispecific(view, scope)
+    sex_value = sex.value("sex") if sex else None
+    if sex_value is None:
+        body = " ".join(text[a:b] for _, a, b in scope.pieces)
+        he, she = len(_HE.findall(body)), len(_SHE.findall(body))
+        sex_value = "male" if he > she else "female" if she > he else None
+    alive = course(view.onto, "ALIVE")
+    died = True if any(o.outcome == "death" for o in outcomes) else \
+        False if any(alive.search(text, a, b) for _, a, b in scope.pieces) else None
+    return Subject(scope.key, scope.label, "patient", (), view.evidence(lo, min(hi, lo + 200)),
+                   age.value("age") if age else None, sex_value,
+                   diag.term if diag else None, ct.term if ct else None, died)
+
+
+def _bispecific(view: PaperView, scope: Scope):
+    """The bispecific antibody that caused ICANS stands where a CAR T product would."""
+    for _, a, b in scope.pieces:
+        for m in view.mentions_in(a, b, "DRUG"):
+            if view.onto.is_a(m.term, "BispecificTCellEngager") and not m.has("NEGATED", "HYPOTHETICAL", "HISTORICAL"):
+                return m
+    return None
+
+
+def _dedupe_grades(grades: list[GradeAssessment]) -> list[GradeAssessment]:
+    seen, out = set(), []
+    for g in grades:
+        k = (g.subject, g.syndrome, g.grade, g.day)
+        if k not in seen:
+            seen.add(k)
+            out.append(g)
+    return out
