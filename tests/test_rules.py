@@ -5,6 +5,8 @@ import pytest
 
 from kg.annotate import annotate_text
 from kg.annotate.cuefile import load_cue_file
+from kg.facts.cues import PACKAGE, course_rules
+from kg.ontology import load_ontology
 
 _TARGET = re.compile(r"\[([^\]]+)\]")
 
@@ -62,3 +64,22 @@ def test_every_rule_has_examples():
             if rule.get("direction") in ("terminate", "pseudo") or rule.category.startswith("modifier"):
                 continue
             assert rule.examples.positive or rule.examples.negative, f"{rule.file}: rule {rule.index + 1} has no examples"
+
+
+def _facts_cases():
+    rules = list(course_rules(load_ontology())) + list(load_cue_file("subjects", PACKAGE))
+    for rule in rules:
+        for kind in ("positive", "negative"):
+            for text in getattr(rule.examples, kind):
+                yield pytest.param(rule, kind, text, id=f"{rule.file}:{rule.index + 1}:{rule.category}:{kind}:{text[:40]}")
+
+
+@pytest.mark.parametrize("rule,kind,example", list(_facts_cases()))
+def test_fact_cue_examples(rule, kind, example):
+    """kg/facts/rules/*.yaml: a positive [text] is matched by a trigger of its rule, a negative is not."""
+    text, a, b = _split(example)
+    hits = [m for m in rule.pattern.finditer(text) if m.start() < b and a < m.end()]
+    if kind == "positive":
+        assert hits, f"no {rule.category} trigger at {text[a:b]!r} in {text!r}"
+    else:
+        assert not hits, f"{rule.category} trigger wrongly at {text[a:b]!r}: {[h.group() for h in hits]}"

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..ontology import Ontology
-from .administrations import Given, givens_in
+from .administrations import Given, givens_in, status_of
 from .cues import course
 from .days import DayClock, SentenceDays
 from .records import Administration, CsfFinding, Finding, GradeAssessment, OutcomeFact, Subject
@@ -77,7 +77,7 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces):
             if g.administered:
                 admins.append(_administration(view, subj, g))
         explicit = bool(refractory.search(text, lo, hi) or refractory.search(prev_text))
-        for act in _acts(view, onto, givens, text, lo, hi):
+        for act in _acts(view, onto, givens, text, lo, hi, days):
             events.append(_Event(act["pos"], 0, "act", act | {"explicit": explicit}))
         for g in givens:
             if g.status == "referenced":
@@ -133,7 +133,8 @@ def _about_other(text: str, lo: int, pos: int) -> bool:
                           head, re.I))
 
 
-def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: int, hi: int) -> list[dict]:
+def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: int, hi: int,
+          days: SentenceDays | None = None) -> list[dict]:
     """ICANS-directed administrations of a piece, drugs given together (same clause, same day) as one act."""
     acts: list[dict] = []
     for g in givens:
@@ -151,6 +152,23 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
         acts.append({"pos": g.anchor if g.escalation else g.start, "agents": {g.agent}, "route": g.route, "day": g.day,
                      "clause": clause, "end": g.end, "span": (g.start, g.end),
                      "steroid": onto.is_a(g.agent, "Corticosteroid") and g.route != "intrathecal"})
+    # a drug class when the clause names no drug of it: "treated with steroids and anticonvulsants"
+    for m in view.mentions_in(lo, hi, "DRUG_CLASS"):
+        t = onto.terms[m.term]
+        if status_of(m, text, hi) != "given" or not t.directed or t.supportive:
+            continue
+        clause = view.clause_start(lo, m.nstart)
+        if any(a["clause"] == clause and any(onto.is_a(x, m.term) for x in a["agents"]) for a in acts):
+            continue
+        route = next((r.value("route") for r in view.mentions_in(max(lo, m.nstart - 20), m.nend, "ROUTE")), None)
+        same = next((a for a in acts if a["clause"] == clause and not a.get("drugs", True)), None)
+        if same is not None:
+            same["agents"].add(m.term)
+            continue
+        acts.append({"pos": m.nstart, "agents": {m.term}, "route": route,
+                     "day": days.at(m.nstart, m.nend) if days is not None else None, "clause": clause,
+                     "end": m.nend, "span": (m.nstart, m.nend), "drugs": False})
+    acts.sort(key=lambda a: a["pos"])
     for a in acts:
         a["steroid"] = all(onto.is_a(x, "Corticosteroid") for x in a["agents"]) and a["route"] != "intrathecal"
     return acts

@@ -19,7 +19,8 @@ SECTION_WORDS = {
     "methods": "methods", "method": "methods", "materials and methods": "methods",
     "patients and methods": "methods", "study design": "methods",
     "results": "results", "findings": "results",
-    "case presentation": "case", "case report": "case", "case description": "case",
+    "case presentation": "case", "case report": "case", "case description": "case", "presentation": "case",
+    "case summary": "case", "case details": "case", "case history and examination": "case",
     "case": "case", "clinical case": "case", "case history": "case",
     "case series": "case", "case reports": "case",
     "clinical presentation": "case_part", "patient information": "case_part", "clinical findings": "case_part",
@@ -293,7 +294,13 @@ def analyze(text: str) -> Layout:
         if is_table_row(block):
             sentences.append(Sentence(a, b, len(sections), bi, False, True))
             continue
-        for sa, sb in split_sentences(t, a, b):
+        for k, (sa, sb) in enumerate(split_sentences(t, a, b)):
+            lab = inline_label(t[sa:sb]) if k else None
+            if lab and lab[0] not in ("case_part",) and not (lab[0] == "case" and lab[1] is not None):
+                # "... limited. Results: A 22-year-old male ...": a label inside a paragraph opens a section
+                kind = "abstract_case" if lab[0] == "case" and cur[0] in ("front", "abstract", "intro") else lab[0]
+                close(sa)
+                cur = (kind, t[sa:sa + lab[2]].strip().rstrip(":.-").strip(), sa, None)
             sentences.append(Sentence(sa, sb, len(sections), bi))
     close(len(t))
     # sentences were numbered against the sections list as it grew; fix indices
