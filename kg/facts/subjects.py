@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..text.layout import Sentence
+from ..text.layout import Sentence, inline_label
 from ..text.numbers import ordinal_number, roman_number, word_number
 from .cues import own_series, subject_cue
 from .view import PaperView
@@ -94,6 +94,9 @@ def _heading_cases(view: PaperView) -> dict[int, Scope]:
 
 def _marks_at(text: str, pos: int, end: int) -> list[int] | None:
     """Case numbers named at ``pos`` (a paragraph, sentence or clause start), else None."""
+    lab = inline_label(text[pos:end])
+    if lab is not None and lab[0] != "case" or (lab is not None and lab[1] is None):
+        pos += lab[2]      # "Case Presentation: Case 1 involved ...": past the section label
     m = _PLURAL.match(text, pos, end)
     if m:
         if m.group("ids"):
@@ -299,16 +302,21 @@ def assign_scopes(view: PaperView) -> list[Scope]:
     own_cohort = any(series.search(text, s.start, s.end) and not view.mentions_in(s.start, s.end, "CITATION")
                      for s, _, _ in own_sents if secs[s.section].kind in intro_kinds) or {"methods", "results"} <= kinds
     single = subject_cue("SINGLE_CASE")
+    titles = [s for s in view.layout.sentences if secs[s.section].kind == "title"]
     one_patient = any(single.search(text, s.start, s.end) for s, _, _ in own_sents
-                      if secs[s.section].kind not in ("intro", "discussion", "conclusion"))
+                      if secs[s.section].kind not in ("discussion", "conclusion")) or \
+        any(single.search(text, s.start, s.end) for s in titles)
+    explicit_series = any(series.search(text, s.start, s.end) and not view.mentions_in(s.start, s.end, "CITATION")
+                          for s, _, _ in own_sents if secs[s.section].kind in intro_kinds)
     abstract_case = [i for i, sec in enumerate(secs) if sec.kind == "abstract_case"]
-    if own_cohort and not (one_patient and abstract_case):
+    if own_cohort and not (one_patient and (abstract_case or not explicit_series)):
         own = Scope("cohort", "cohort", "cohort", "own_cohort")
         own.pieces = _subtract(own_sents, holes)
         return [own] + cited
     if one_patient or abstract_case:
-        body = [(s, a, b) for s, a, b in own_sents if secs[s.section].kind not in ("discussion", "conclusion", "intro")]
+        body = [(s, a, b) for s, a, b in own_sents if secs[s.section].kind not in ("discussion", "conclusion", "intro")] \
+            or [(s, a, b) for s, a, b in own_sents if secs[s.section].kind not in ("discussion", "conclusion")]
         own = Scope("patient", "patient", "patient", "case")
         own.pieces = _subtract(body, holes)
-        return [own] + cited
+        return ([own] if own.pieces else []) + cited
     return cited

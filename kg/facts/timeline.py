@@ -21,7 +21,7 @@ from .administrations import Given, givens_in, status_of
 from .cues import course
 from .days import DayClock, SentenceDays
 from .records import Administration, CsfFinding, Finding, GradeAssessment, OutcomeFact, Subject
-from .subjects import Scope
+from .subjects import Scope, case_number
 from .view import PaperView
 
 _CSF_CONTEXT = re.compile(r"\b(?:lumbar\s+puncture|LP|CSF|cerebrospinal|opening\s+pressure|spinal\s+tap)\b", re.I)
@@ -98,6 +98,8 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces):
         for m in sequence.finditer(text, lo, hi):
             events.append(_Event(m.start(), 3, "switch", {}))
         for m in view.mentions_in(lo, hi, "OUTCOME"):
+            if _other_case(text, m.nend, hi, scope.key):
+                continue           # "... complete resolution in case 1, and partial improvement in case 2"
             offset = days.relative_offset(m.nstart, m.nend)
             day = None if offset is not None else days.at(m.nstart, m.nend)
             refs = [g.agent for g in givens if g.status in ("referenced", "historical") and
@@ -121,6 +123,18 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces):
     return subject, admins, findings, _dedupe_grades(grades), outcomes, csf
 
 
+_IN_CASE = re.compile(r"^[^,;.]{0,40}?\bin\s+(?:case|patient|pt\.?)\s*(\d{1,2}|[A-H])\b", re.I)
+
+
+def _other_case(text: str, end: int, hi: int, key: str) -> bool:
+    """Whether an outcome is said of another case right after it ("... in case 2")."""
+    m = _IN_CASE.match(text[end:hi])
+    if not m:
+        return False
+    n = case_number(m.group(1))
+    return n is not None and key != f"case-{n}"
+
+
 def _administration(view: PaperView, subj: str, g: Given) -> Administration:
     return Administration(subj, g.agent, g.dose_value, g.dose_unit, g.route, g.day, view.evidence(g.start, g.end),
                           dose_max=g.dose_max, frequency=g.frequency, duration=g.duration)
@@ -139,8 +153,8 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
     acts: list[dict] = []
     for g in givens:
         t = onto.terms[g.agent]
-        if g.status != "given" or not t.directed or t.supportive or g.label != "DRUG":
-            continue
+        if g.status != "given" or not t.directed or g.label != "DRUG":
+            continue           # anticonvulsants given with the steroid are part of the step
         clause = view.clause_start(lo, g.start)
         last = acts[-1] if acts else None
         if last and last["clause"] == clause and last["day"] == g.day and \
@@ -170,7 +184,8 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
                      "end": m.nend, "span": (m.nstart, m.nend), "drugs": False})
     acts.sort(key=lambda a: a["pos"])
     for a in acts:
-        a["steroid"] = all(onto.is_a(x, "Corticosteroid") for x in a["agents"]) and a["route"] != "intrathecal"
+        main = [x for x in a["agents"] if not onto.terms[x].supportive] or list(a["agents"])
+        a["steroid"] = all(onto.is_a(x, "Corticosteroid") for x in main) and a["route"] != "intrathecal"
     return acts
 
 
