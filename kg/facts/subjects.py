@@ -142,7 +142,7 @@ class _CaseWalker:
                     self.current = []      # a paragraph about something else ends the case
             for s, mk in zip(sents, marks):
                 if mk == [0]:
-                    if self.scopes:
+                    if self.scopes and self.current:   # "Both received ..." inside the cases' text
                         self._clauses(s, sorted(self.scopes))
                     continue
                 if mk:

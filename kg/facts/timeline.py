@@ -47,6 +47,7 @@ class Step:
     outcomes: list = field(default_factory=list)     # (code, day, offset, pos, span)
     failed: bool = False                              # a later grade, persistence or switch says it did not help
     fail_pos: int | None = None
+    better: bool = False                              # a later lower grade says it helped
     refractory: bool = False
     key: str = ""
 
@@ -89,9 +90,11 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces):
             day = days.at(m.nstart, m.nend)
             grades.append(GradeAssessment(subj, m.value("syndrome"), m.value("grade"), day, system,
                                           view.evidence(m.nstart, m.nend)))
-            events.append(_Event(m.nstart, 2, "grade", {"syndrome": m.value("syndrome"), "grade": m.value("grade")}))
-        if neuro.search(text, lo, hi):
-            events.append(_Event(neuro.search(text, lo, hi).start(), 2, "neuro", {}))
+            events.append(_Event(m.nstart, 2, "grade", {"syndrome": m.value("syndrome"), "grade": m.value("grade"),
+                                                        "day": day}))
+        first_neuro = neuro.search(text, lo, hi)
+        if first_neuro:
+            events.append(_Event(first_neuro.start(), 2, "neuro", {"day": days.at(first_neuro.start())}))
         for m in persist.finditer(text, lo, hi):
             if not _about_other(text, lo, m.start()):
                 events.append(_Event(m.start(), 3, "persist", {}))
@@ -192,6 +195,9 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
 def _course(onto: Ontology, events: list[_Event], text: str):
     """Steps from the acts, with outcomes and failures attributed; outcome event id -> step."""
     events.sort(key=lambda e: (e.pos, e.order))
+    # the day ICANS began: no treatment dated before it is for ICANS (a CRS dose in a timeline list)
+    onset = min((e.data["day"] for e in events if e.data.get("day") is not None and
+                 (e.kind == "neuro" or (e.kind == "grade" and e.data["syndrome"] == "ICANS"))), default=None)
     steps: list[Step] = []
     current: Step | None = None
     neuro = False
@@ -205,10 +211,22 @@ def _course(onto: Ontology, events: list[_Event], text: str):
             neuro = True
             if current is not None and last_icans is not None and d["grade"] > last_icans and e.pos > current.pos:
                 _fail(current, e.pos)
+            elif current is not None and last_icans is not None and d["grade"] < last_icans and e.pos > current.pos:
+                current.better = True   # a lower grade after the step: it helped, though no outcome word says so
             last_icans = d["grade"] if current is None or e.pos > current.pos else max(last_icans or 0, d["grade"])
         elif e.kind == "act":
             if not (neuro or d["explicit"]):
                 continue           # before any neurotoxicity: premedication, CRS, the product itself
+            if onset is not None and d["day"] is not None and d["day"] < onset:
+                continue
+            told = next((s for s in steps if s.agents == d["agents"] and s is not current and
+                         (s.start_day is None or d["day"] is None or s.start_day == d["day"])), None)
+            if told is not None:
+                current = told      # the same step told again (a timeline list, then the narrative)
+                current.route = current.route or d["route"]
+                if current.start_day is None:
+                    current.start_day = d["day"]
+                continue
             if current is not None and d["agents"] <= current.agents:
                 if current.start_day is None:
                     current.start_day = d["day"]
@@ -266,6 +284,8 @@ def _final(step: Step) -> str | None:
             # several good news for one step: resolution if it is said at all
             return "resolution" if any(o[0] == "resolution" for o in stated) else "improvement"
         return last
+    if step.better:
+        return "improvement"
     if step.failed:
         return "no_response"
     if step.outcomes:

@@ -51,6 +51,8 @@ _GLUED_HEADING = re.compile(
     r"Discussion|Conclusions?|Case (?:Presentation|Report|Description)s?|Abstract|Summary|Objectives?|Aims?|Purpose|"
     r"Clinical (?:Case|Course)|INTRODUCTION|BACKGROUND|METHODS|RESULTS|DISCUSSION|CONCLUSIONS?|CASE PRESENTATION|"
     r"CASE REPORT|OBJECTIVES?|PURPOSE))(?=[A-Z][a-z])")
+# an item of a list: "Day 4: ICE score 6", "- dexamethasone", "2) anakinra"
+_LIST_ITEM = re.compile(r"^\s*(?:[-•*–]\s+|\d{1,2}[.)]\s+|[A-Za-z][\w+\- ]{0,20}:\s+)")
 # a table row: cells split by pipes or tabs
 _TABLE_ROW = re.compile(r"^[^|\t\n]*(?:[|\t][^|\t\n]*){2,}$")
 _ABBREV = frozenset("""al e.g i.e eg ie vs dr drs fig figs approx ca no nos mr mrs ms prof st jr ref
@@ -186,6 +188,11 @@ def _soft_breaks(text: str) -> list[int]:
         blank = not raw.strip()
         heading = not blank and (classify_heading(raw) is not None or _TABLE_ROW.match(raw) is not None
                                  or (idx != nonblank[0] and looks_like_heading(raw, *neighbours[idx])))
+        listed = not blank and _LIST_ITEM.match(raw) is not None and prev_body is not None \
+            and _LIST_ITEM.match(prev_body[1]) is not None
+        if listed:
+            prev_body, pending = (start, raw), []   # "Day 4: ..." under "Day 2: ...": one item a line
+            continue
         if blank:
             if prev_body is not None and nl_before >= 0:
                 pending.append(nl_before)
