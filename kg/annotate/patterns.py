@@ -315,7 +315,7 @@ _WORD_FREQ = {"bid": "q12h", "b.i.d.": "q12h", "twice daily": "q12h", "twice a d
               "every day": "daily", "weekly": "weekly", "once weekly": "weekly", "single dose": "once", "once": "once"}
 _DURATION = re.compile(rf"\bfor\s+(?:a\s+total\s+of\s+)?(?P<n>\d{{1,2}}|{'|'.join(w for w, n in CARDINALS.items() if 1 <= n <= 30)})\s+"
                        r"(?:(?:consecutive|more|further)\s+)?(?P<unit>days?|doses?|weeks?)\b"
-                       r"|(?<![\w])[x×]\s?(?P<times>\d{1,2})(?:\s*(?P<unit2>days?|doses?))?(?![\w.])", re.I)
+                       r"|(?<![\w])[x×]\s?(?P<times>\d{1,2})(?:\s*(?P<unit2>days?|doses?))?(?![\w.^(])", re.I)
 
 
 def find_schedules(t: str):

@@ -48,6 +48,7 @@ class Step:
     failed: bool = False                              # a later grade, persistence or switch says it did not help
     fail_pos: int | None = None
     better: bool = False                              # a later lower grade says it helped
+    better_pos: int = 0
     refractory: bool = False
     key: str = ""
 
@@ -213,6 +214,7 @@ def _course(onto: Ontology, events: list[_Event], text: str):
                 _fail(current, e.pos)
             elif current is not None and last_icans is not None and d["grade"] < last_icans and e.pos > current.pos:
                 current.better = True   # a lower grade after the step: it helped, though no outcome word says so
+                current.better_pos = e.pos
             last_icans = d["grade"] if current is None or e.pos > current.pos else max(last_icans or 0, d["grade"])
         elif e.kind == "act":
             if not (neuro or d["explicit"]):
@@ -278,6 +280,8 @@ def _positive(step: Step) -> bool:
 def _final(step: Step) -> str | None:
     """The step's reported outcome: its last stated outcome, else no response if it failed."""
     stated = [o for o in step.outcomes if o[0] != "death"]
+    if step.better and (not stated or step.better_pos > stated[-1][3]):
+        return "improvement"
     if stated:
         last = stated[-1][0]
         if last in ("improvement", "resolution"):
