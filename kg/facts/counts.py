@@ -31,7 +31,8 @@ ALL = re.compile(rf"\b(?:all\s+(?:(?P<n>{NUMBER_RE})\b)?(?:\s*(?:of\s+(?:them|th
                  r"|both\b|each\s+of\s+them|everyone)", re.I)
 NONE = re.compile(r"\b(?:none|neither|no\s+(?:patients?|one|cases?|responders?)|in\s+either)\b", re.I)
 # "5 of them", "2 of whom", "11 of these": a part of the group just named
-SUBSET = re.compile(rf"\b(?P<n>{NUMBER_RE})\s+of\s+(?:them|these|those|whom|which)\b", re.I)
+SUBSET = re.compile(rf"\b(?P<n>{NUMBER_RE})\s+of\s+(?:them|these|those|whom|which)\b"
+                    rf"|\b(?:of|among)\s+(?:whom|them|these|those)\s*,?\s*(?P<n2>{NUMBER_RE})\b{_NOT_AFTER}", re.I)
 # "7 had also received", "15 improved", "two received": a count as the subject of a clause
 SUBJECT = re.compile(rf"(?:(?<=[,;:]\s)|(?<=\band\s)|(?<=\bbut\s)|(?<=\bwhile\s)|(?<=\bwhereas\s))(?P<n>{NUMBER_RE})\s+(?:(?:also|then|later|subsequently|eventually|still|only)\s+)?"
                      r"(?=(?:had|have|were|was|received|developed|required|experienced|achieved|showed|improved|responded|"
@@ -98,7 +99,7 @@ def counts_in(text: str, lo: int, hi: int) -> list[Count]:
             if n is not None:
                 found.append(Count(m.start(), m.end(), "group", n, None, float(m.group("p")) if m.group("p") else None))
     for m in SUBSET.finditer(text, lo, hi):
-        found.append(Count(m.start(), m.end(), "subset", _num(m.group("n"))))
+        found.append(Count(m.start(), m.end(), "subset", _num(m.group("n") or m.group("n2"))))
     starts = list(SUBJECT.finditer(text, lo, hi))
     at_start = _SUBJECT_AT_START.match(text, lo, hi)
     if at_start:

@@ -101,7 +101,6 @@ class _Reader:
         self.arms: dict[str, Group] = {}
         self.main: tuple[tuple[str, ...], str | None] | None = None
         self.findings: list[Finding] = []
-        self.pronoun_agents: tuple[str, ...] = ()
         self.first_line_agents: set[str] = set()     # the corticosteroid that failed, or was called first-line
 
     def group_of_size(self, n: int | None) -> Group | None:
@@ -131,6 +130,9 @@ class _Reader:
         outs = [m for m in self.view.mentions_in(lo, hi, "OUTCOME")
                 if m.value("syndrome") == "ICANS" and m.value("outcome") != "death" and not _group_name(text, m)]
         sentence_refractory = bool(self.refractory_re.search(text, lo, hi))
+        if self.scope.mode == "cited" and _CONTINUES.match(text, lo, hi):
+            # "after steroid failure it helped 6 of 11 [11] and 1 of 1 [12]": one setting for both
+            sentence_refractory = sentence_refractory or bool(self.refractory_re.search(text, sent.start, lo))
         if not outs:
             self._define(lo, hi, counts, agents, route, sentence_refractory)
             return
@@ -225,9 +227,12 @@ class _Reader:
         agents, route = treatment_of(self.view, self.onto, givens, ca, cb)
         if not agents:
             agents, route = treatment_of(self.view, self.onto, givens, a, b)
-        if not agents and self.pronoun_agents and re.search(r"\b(?:[Ii]t|[Tt]his\s+(?:drug|agent)|[Tt]he\s+(?:drug|agent))\b",
-                                                           text[a:b]):
-            agents = self.pronoun_agents
+        if not agents and self.scope.mode == "cited":
+            pronoun = _PRONOUN.search(text, a, b)
+            if pronoun is not None:
+                agents = _antecedent(self.view, self.onto, sent, pronoun.start())
+            elif _CONTINUES.match(text, a, b):
+                agents = _antecedent(self.view, self.onto, sent, a)  # "... [11] and by complete resolution in ..."
         arm = self._arm_at(a, b)
         group = self.current
         denominators = [c.total for c in counts if c.kind == "fraction"]
@@ -363,14 +368,18 @@ def _with_route(f: Finding, admins: list[Administration]) -> Finding:
     return replace(f, route=routes.pop()) if len(routes) == 1 else f
 
 
-def _topic_before(view: PaperView, onto: Ontology, scope: Scope) -> tuple[str, ...]:
-    """The last ICANS-directed drug named in the paragraph before a cited study ("Clinically, it was ...")."""
-    sent, lo, _ = scope.pieces[0]
-    par = [s for s in view.sentences if s.paragraph == sent.paragraph and s.start < lo]
+_PRONOUN = re.compile(r"\b(?:[Ii]t|[Tt]his\s+(?:drug|agent|treatment)|[Tt]he\s+(?:drug|agent))\b")
+_CONTINUES = re.compile(r"\s*(?:[,;]\s*)?(?:and|but|whereas|while)\b")
+
+
+def _antecedent(view: PaperView, onto: Ontology, sent, pos: int) -> tuple[str, ...]:
+    """What "it" stands for: the last ICANS-directed drug named before ``pos`` in the paragraph."""
+    par = [s for s in view.sentences if s.paragraph == sent.paragraph and s.start <= pos]
     if not par:
         return ()
-    drugs = [m.term for m in view.mentions_in(par[0].start, lo, "DRUG")
-             if onto.terms[m.term].directed and not onto.terms[m.term].supportive]
+    drugs = [m.term for m in view.mentions_in(par[0].start, pos, "DRUG")
+             if onto.terms[m.term].directed and not onto.terms[m.term].supportive
+             and not m.has("NEGATED", "NOT_GIVEN", "HYPOTHETICAL")]
     return (drugs[-1],) if drugs else ()
 
 
@@ -387,8 +396,7 @@ def extract_group(view: PaperView, scope: Scope, onto: Ontology):
                                if secs[s.section].kind in defining) or \
             any(refractory_re.search(text, s.start, s.end) for s in view.layout.sentences if secs[s.section].kind == "title")
     reader = _Reader(view, onto, scope, refractory_scope)
-    if scope.mode == "cited":
-        reader.pronoun_agents = _topic_before(view, onto, scope)
+
     admins, grades = [], []
     seen_grades = set()
     for s, a, b in scope.pieces:

@@ -214,6 +214,8 @@ def _cited_scopes(view: PaperView, allowed_sections: set[int]) -> list[Scope]:
                 key += f"-{seen[key]}"
             sc = Scope(key, "cohort", "cohort", "cited", refs, citation=c)
             end = _trailing_clause_end(view, c, hi_par)
+            if end == c.nend:
+                end = _marker_mid_clause_end(view, c, hi_par)
             for s in sents:
                 a, b = max(s.start, start), min(s.end, end)
                 if a < b:
@@ -239,6 +241,22 @@ def _trailing_clause_end(view: PaperView, c, hi: int) -> int:
     nxt = next((x.nstart for x in view.mentions_in(m.end(), limit, "CITATION")), limit)
     stop = _TRAILING_END.search(text, m.end(), nxt)
     return stop.start() if stop else nxt
+
+
+def _marker_mid_clause_end(view: PaperView, c, hi: int) -> int:
+    """A marker inside its clause ("Nakamura et al.7 described ...", "anakinra^10 at 8 mg/kg/day was given
+    to 9 patients, of whom 6 improved"): the study's text goes on to the end of the sentence."""
+    text = view.text
+    nxt = text[c.nend:c.nend + 3]
+    if not re.match(r"\s*[a-z]", nxt):
+        return c.nend          # at a clause or sentence end: the usual case
+    sent = view.sentence_at(c.nstart)
+    if sent is None:
+        return c.nend
+    limit = min(hi, sent.end)
+    if view.mentions_in(c.nend, limit, "CITATION") or not view.mentions_in(c.nend, limit, "OUTCOME"):
+        return c.nend
+    return limit
 
 
 def _count_group() -> re.Pattern:
