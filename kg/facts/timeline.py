@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..annotate.outcomes import CRS_CONTEXT
 from ..ontology import Ontology
 from .administrations import Given, givens_in, status_of
 from .cues import course
@@ -155,7 +156,10 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
           days: SentenceDays | None = None) -> list[dict]:
     """ICANS-directed administrations of a piece, drugs given together (same clause, same day) as one act."""
     acts: list[dict] = []
+    crs = CRS_CONTEXT.search(text, lo, hi) is not None and course(onto, "NEURO").search(text, lo, hi) is None
     for g in givens:
+        if crs and onto.is_a(g.agent, "IL6DirectedTherapy"):
+            continue           # "hypotension (grade 2 CRS), and tocilizumab was given": IL-6 blockade for CRS
         t = onto.terms[g.agent]
         if g.status != "given" or not t.directed or g.label != "DRUG":
             continue           # anticonvulsants given with the steroid are part of the step
