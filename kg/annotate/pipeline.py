@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import spacy
+from spacy.util import compile_infix_regex
 from spacy.language import Language
 
 from ..text.layout import Layout, analyze
@@ -28,6 +29,9 @@ def get_nlp() -> Language:
     # them, "8)" in "(day 8)" is an emoticon to them, and one special-case hit switches the
     # tokenizer cache off for the rest of a Doc (spaCy #1250), which made tokenizing 25x slower.
     nlp.tokenizer.rules = {}
+    # "HC+MTX+Ara-C", "MTX/Ara-C/HC": drugs joined by + or / are separate words
+    infixes = list(nlp.Defaults.infixes) + [r"(?<=[A-Za-z0-9])\+(?=[A-Za-z])", r"(?<=[A-Za-z])/(?=[A-Za-z])"]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     for name in NAMES:
         nlp.add_pipe(name)
     return nlp

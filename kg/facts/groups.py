@@ -227,6 +227,11 @@ class _Reader:
         agents, route = treatment_of(self.view, self.onto, givens, ca, cb)
         if not agents:
             agents, route = treatment_of(self.view, self.onto, givens, a, b)
+        by_route = route_only(self.view, ca, cb) if not agents else None   # "two received intrathecal therapy"
+        if not agents and by_route is None and a > lo:
+            agents, route = treatment_of(self.view, self.onto, givens, lo, b)
+        if not agents:
+            route = by_route
         if not agents and self.scope.mode == "cited":
             pronoun = _PRONOUN.search(text, a, b)
             if pronoun is not None:
@@ -254,15 +259,13 @@ class _Reader:
             group = subset_group
         elif by_size is not None:
             group = by_size
-        if not agents:
+        if not agents and route is None:
             if group is not None and group.agents:
                 agents, route = group.agents, route or group.route
             elif self.main is not None and code in _POSITIVE and (group is None or group is self.root):
                 agents, route = self.main
-        if not agents:
-            route = route or route_only(self.view, ca, cb)
-            if route != "intrathecal":
-                return              # "intrathecal therapy" alone is a treatment; nothing else without agents
+        if not agents and route != "intrathecal":
+            return                  # "intrathecal therapy" alone is a treatment; nothing else without agents
         if not counts and self.scope.mode != "cited":
             return              # a series' result without a count ("median time to improvement") restates one
         if subset_group is not None:
@@ -379,7 +382,7 @@ def _antecedent(view: PaperView, onto: Ontology, sent, pos: int) -> tuple[str, .
         return ()
     drugs = [m.term for m in view.mentions_in(par[0].start, pos, "DRUG")
              if onto.terms[m.term].directed and not onto.terms[m.term].supportive
-             and not m.has("NEGATED", "NOT_GIVEN", "HYPOTHETICAL")]
+             and not m.has("NEGATED", "NOT_GIVEN", "HYPOTHETICAL", "HISTORICAL")]
     return (drugs[-1],) if drugs else ()
 
 
