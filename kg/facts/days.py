@@ -60,9 +60,12 @@ class SentenceDays:
         if same:
             return _nearest(same, pos, end)
         rel = next((r for r in self.rels if a <= r.nstart < b), None)
-        if rel is not None and self.base is not None:
-            return (self.before if self.before is not None else self.base) + rel.value("offset") \
-                if rel.nstart - self.lo >= 16 else self.base
+        if rel is not None:
+            # "the same day", "a day later": counted from the last day stated before it
+            said = [d for d in days if d.nend <= rel.nstart]
+            anchor = said[-1].value("day") if said else (self.before if self.before is not None else self.base)
+            if anchor is not None:
+                return anchor + rel.value("offset") if said or rel.nstart - self.lo >= 16 else self.base
         if not days:
             return self.base
         return days[0].value("day") if len(days) == 1 else _nearest(days, pos, end)

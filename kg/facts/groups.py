@@ -220,8 +220,8 @@ class _Reader:
         text = self.text
         code = out.value("outcome")
         ca, cb = result_clause(text, a, b, out.nstart)
-        if _VAGUE.search(text, ca, cb) and not any(c.kind in ("fraction", "percent", "subset") for c in counts):
-            return                  # "improvement in most patients": no count to report
+        vague = _VAGUE.search(text, ca, cb) is not None and \
+            not any(c.kind in ("fraction", "percent", "subset") for c in counts)   # "improvement was seen in most"
         if self.scope.mode != "cited" and self.view.section(sent).kind in ("discussion", "conclusion"):
             return                  # the series' results are reported once, not in their discussion
         agents, route = treatment_of(self.view, self.onto, givens, ca, cb)
@@ -275,6 +275,10 @@ class _Reader:
                 (treated if after is None or after.kind == "all" else after.n)
         else:
             treated, responders = self._counts(counts, out, group, code)
+        if vague:
+            if self.scope.mode != "cited" and (self.root is None or self.root.findings or group is None or group.findings):
+                return              # a series restating its result vaguely
+            responders = None
         if treated is None and (self.scope.mode != "cited" or _COMPARATIVE.search(text, ca, cb)):
             return              # no count and no study size; a comparison ("faster recovery than") is no result
         refractory = sentence_refractory or self.refractory_re.search(text, a, b) is not None
