@@ -76,6 +76,28 @@ def _compile(file: str, i: int, triggers, is_regex: bool, bounded: bool) -> re.P
         raise OntologyError(f"{file}: rule {i + 1}: bad trigger pattern ({e}); fix the YAML") from None
 
 
+@lru_cache(maxsize=1)
+def _strict_loader():
+    """A safe YAML loader that refuses a key given twice in one mapping (a silent overwrite)."""
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    return Strict
+
+
 @lru_cache(maxsize=None)
 def load_cue_file(name: str, package: str = RULES_PACKAGE, placeholders: tuple[tuple[str, str], ...] = (),
                   required: tuple[str, ...] = ("category", "triggers")) -> tuple[CueRule, ...]:
@@ -92,7 +114,7 @@ def load_cue_file(name: str, package: str = RULES_PACKAGE, placeholders: tuple[t
         raise OntologyError(f"no cue file {name}.yaml in {package}; reinstall icans-kg") from None
     file = f"{package.replace('.', '/')}/{name}.yaml"
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_strict_loader())
     except yaml.YAMLError as e:
         raise OntologyError(f"{file}: not valid YAML ({e}); fix the file") from None
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
