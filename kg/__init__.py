@@ -3,14 +3,15 @@ from .annotate import AnnotatedPaper, Mention, annotate_text
 from .build import BuildReport, build
 from .corpus import Paper, add_paper, load_corpus
 from .errors import (BuildError, CorpusError, DuplicatePaperError, InputError, KgError, OntologyError,
-                     PaperIdError, QueryError, StoreMissingError, ValidationError)
+                     PaperIdError, PushError, QueryError, ServeError, StoreMissingError, UnsupportedShapeError,
+                     ValidationError)
 from .facts import PaperFacts, extract_facts
 from .query import Result, load_query, run_query
 
 __version__ = "0.1.0"
 __all__ = [
     "AnnotatedPaper", "BuildError", "BuildReport", "CorpusError", "DuplicatePaperError", "InputError",
-    "KgError", "Mention", "OntologyError", "Paper", "PaperFacts", "PaperIdError", "QueryError", "Result",
-    "StoreMissingError", "ValidationError", "add_paper", "annotate_text", "build", "extract_facts",
+    "KgError", "Mention", "OntologyError", "Paper", "PaperFacts", "PaperIdError", "PushError", "QueryError",
+    "Result", "ServeError", "StoreMissingError", "UnsupportedShapeError", "ValidationError", "add_paper", "annotate_text", "build", "extract_facts",
     "load_corpus", "load_query", "run_query",
 ]

@@ -27,6 +27,7 @@ from .brat import parse_ann, with_mentions
 from .corpus import Paper, load_corpus, papers_dir
 from .curation import FILE as CURATION_FILE
 from .curation import apply_curation
+from . import errors
 from .errors import BuildError, KgError
 from .facts import extract_facts
 from .html import SiteBuilder, paper_page, paper_summary
@@ -171,9 +172,9 @@ def _annotate_all(todo: list[tuple], jobs: int, progress):
     get_nlp()  # built once in the parent; forked workers share it copy-on-write
     with mp.get_context("fork").Pool(jobs) as pool:
         for i, res in enumerate(pool.imap(_work, todo, chunksize=max(1, min(16, len(todo) // (jobs * 8) or 1))), 1):
-            if isinstance(res, tuple):
+            if isinstance(res, tuple):   # a worker's KgError, re-raised here with its own class
                 kind, message = res[1].split("\t", 1)
-                raise BuildError(message) if kind == "BuildError" else KgError(message)
+                raise getattr(errors, kind, KgError)(message)
             if progress:
                 progress(i, len(todo), res.id)
             yield res

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results, serialize
 
-from .errors import KgError
+from .errors import KgError, ServeError
 from .query import load_query, query_names
 from .store import STORE_DIR
 
@@ -44,10 +44,6 @@ GRAPH_FORMATS = {
 }
 _FORMAT_ALIASES = {"application/json": "json", "text/plain": "ntriples", "application/xml": "xml",
                    "text/xml": "xml", "nt": "ntriples", "ttl": "turtle", "json-ld": "jsonld"}
-
-
-class ServeError(KgError):
-    """The SPARQL server could not be started."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import ValidationError
+from .errors import UnsupportedShapeError, ValidationError
 from .ontology import ontology_dir
 
 
@@ -61,11 +61,11 @@ def validate_quads(quads, engine: str = "compiled") -> Report:
     always runs the reference engine.
     """
     if engine == "compiled":
-        from .shape_check import Unsupported, check
+        from .shape_check import check
 
         try:
             found = check(quads, ontology_dir() / "shapes.ttl")
-        except Unsupported:
+        except UnsupportedShapeError:
             pass
         else:
             return Report(not found, len(found), "".join(v.text() for v in found) or "Conforms: True\n")
