@@ -1,7 +1,7 @@
 """icans-kg: a literature knowledge graph of ICANS treatments, traced back to the sentence."""
 from .annotate import AnnotatedPaper, Mention, annotate_text
 from .build import BuildReport, build
-from .corpus import Paper, add_paper, load_corpus
+from .ingest.corpus import Paper, add_paper, load_corpus
 from .errors import (BuildError, CorpusError, DuplicatePaperError, InputError, KgError, OntologyError,
                      PaperIdError, PushError, QueryError, ServeError, StoreMissingError, UnsupportedShapeError,
                      ValidationError)

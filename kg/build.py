@@ -24,7 +24,7 @@ from .annotate import annotate_text
 from .annotate.pipeline import ANNOTATOR_VERSION, get_nlp
 from .brat import FILE as BRAT_FILE
 from .brat import parse_ann, with_mentions
-from .corpus import Paper, load_corpus, papers_dir
+from .ingest.corpus import Paper, load_corpus, papers_dir
 from .curation import FILE as CURATION_FILE
 from .curation import apply_curation
 from . import errors

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from . import corpus as corpus_mod
-from .errors import KgError
+from .ingest import corpus as corpus_mod
+from .ingest.files import read_text_file
+from .errors import InputError, KgError
 from .query import FORMATS, format_result, load_query, run_query
 
 DEFAULT_CORPUS = Path("corpus")
@@ -61,7 +62,7 @@ def annotate(path, fmt, labels):
     """
     from .annotate import annotate_text
     try:
-        text = corpus_mod.read_text_file(path)
+        text = read_text_file(path)
     except KgError as e:
         _fail(e)
     pid = path.parent.name if path.name == "paper.txt" else corpus_mod.slug_id(path)
@@ -300,7 +301,7 @@ def brat_import(paper_id, ann_file, corpus):
     try:
         paper = corpus_mod.load_paper(corpus, paper_id)
         if not ann_file.exists():
-            raise corpus_mod.InputError(f"{ann_file}: no such file; check the path")
+            raise InputError(f"{ann_file}: no such file; check the path")
         items = parse_ann(ann_file, paper.text)
     except KgError as e:
         _fail(e)

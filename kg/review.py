@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .build import linked_meta, machine_facts
-from .corpus import load_paper, papers_dir
+from .ingest.corpus import load_paper, papers_dir
 from .curation import FILE, review_entries, write_review
 from .ontology import load_ontology
 

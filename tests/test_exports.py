@@ -9,7 +9,7 @@ import pytest
 
 from kg import html as site
 from kg.build import build, linked_meta, machine_facts
-from kg.corpus import load_corpus
+from kg.ingest.corpus import load_corpus
 from kg.ontology import load_ontology
 from kg.projection import project
 

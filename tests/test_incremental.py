@@ -2,7 +2,7 @@
 import shutil
 
 from kg.build import build
-from kg.corpus import add_paper
+from kg.ingest.corpus import add_paper
 from kg.query import format_result, load_query, query_names, run_query
 
 from .benchmarks.synth import corpus as synth_corpus
