@@ -34,9 +34,11 @@ from .html import SiteBuilder, paper_page, paper_summary
 from .ontology import load_ontology, ontology_dir
 from .outdir import MARKER, build_lock, recover, staging_dir, switch_in
 from .projection import ExportWriter, fragment, project
-from .rdf import ONTOLOGY_GRAPH, graph_iri, paper_iri, paper_quads, to_nquads
-from .store import STORE_DIR, create_store
-from .validate import validate_quads
+from .graph.iris import ONTOLOGY_GRAPH, graph_iri
+from .graph.links import corpus_index, linked_meta
+from .graph.rdf import paper_quads, to_nquads
+from .graph.store import STORE_DIR, create_store
+from .graph.validate import validate_quads
 
 COUNTS = ("subjects", "administrations", "findings", "grades", "outcomes", "csf", "citations")
 
@@ -78,28 +80,6 @@ def code_digest() -> str:
             h.update(str(p.relative_to(root)).encode())
             h.update(p.read_bytes())
     return h.hexdigest()[:16]
-
-
-def corpus_index(papers) -> dict[str, str]:
-    """DOI and PMID of every corpus paper -> its IRI, to link cited works that are in the corpus."""
-    index = {}
-    for p in papers:
-        if p.meta.get("doi"):
-            index["doi:" + str(p.meta["doi"]).lower()] = paper_iri(p.id)
-        if p.meta.get("pmid"):
-            index["pmid:" + str(p.meta["pmid"])] = paper_iri(p.id)
-    return index
-
-
-def linked_meta(paper: Paper, index: dict[str, str]) -> dict:
-    refs = []
-    for r in paper.meta.get("references") or []:
-        r = dict(r)
-        target = index.get("doi:" + str(r.get("doi", "")).lower()) or index.get("pmid:" + str(r.get("pmid", "")))
-        if target and target != paper_iri(paper.id):
-            r["paper_iri"] = target
-        refs.append(r)
-    return paper.meta | {"references": refs, "text_sha256": paper.sha256}
 
 
 def _side_files(corpus: Path, pid: str) -> dict[str, Path]:

@@ -141,7 +141,7 @@ def validate(out):
 
     Example: kg validate --out outputs
     """
-    from .validate import validate_outputs
+    from .graph.validate import validate_outputs
     try:
         reports = validate_outputs(out)
     except KgError as e:
@@ -195,7 +195,7 @@ def push(endpoint, out):
 
     Example: kg push --endpoint http://127.0.0.1:7879/store
     """
-    from .push import push as run_push
+    from .graph.push import push as run_push
     try:
         n = run_push(out, endpoint)
     except KgError as e:

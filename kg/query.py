@@ -12,7 +12,7 @@ from pyoxigraph import Literal, NamedNode, QuerySolutions, Variable
 
 from .errors import QueryError
 from .ontology import ontology_dir
-from .store import open_store
+from .graph.store import open_store
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 

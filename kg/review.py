@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .build import linked_meta, machine_facts
+from .build import machine_facts
+from .graph.links import linked_meta
 from .ingest.corpus import load_paper, papers_dir
 from .curation import FILE, review_entries, write_review
 from .ontology import load_ontology

@@ -29,7 +29,7 @@ from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results
 
 from .errors import KgError, ServeError
 from .query import load_query, query_names
-from .store import STORE_DIR
+from .graph.store import STORE_DIR
 
 RESULT_FORMATS = {  # name -> (media type, pyoxigraph format)
     "json": ("application/sparql-results+json", QueryResultsFormat.JSON),

@@ -8,7 +8,7 @@ import pytest
 from kg.build import build
 from kg.errors import BuildError, CorpusError, QueryError, StoreMissingError
 from kg.query import format_result, load_query, query_names, run_query
-from kg.validate import validate_nquads
+from kg.graph.validate import validate_nquads
 
 COLUMNS = {
     "refractory_responders": "paper source subject agents route responders treated",

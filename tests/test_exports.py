@@ -8,7 +8,8 @@ import networkx as nx
 import pytest
 
 from kg import html as site
-from kg.build import build, linked_meta, machine_facts
+from kg.build import build, machine_facts
+from kg.graph.links import linked_meta
 from kg.ingest.corpus import load_corpus
 from kg.ontology import load_ontology
 from kg.projection import project

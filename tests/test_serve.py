@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 from SPARQLWrapper import JSON, POST, TURTLE, XML, SPARQLWrapper
 
-from kg.push import push
+from kg.graph.push import push
 from kg.query import format_result, load_query, run_query
 from kg.serve import Limits, SparqlServer
 

@@ -7,8 +7,8 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
 from kg.errors import UnsupportedShapeError
 from kg.ontology import ontology_dir
-from kg.shape_check import SH, check, compile_shapes
-from kg.validate import _rdflib_graph, _shapes
+from kg.graph.shape_check import SH, check, compile_shapes
+from kg.graph.validate import rdflib_graph, shapes_graph
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -18,7 +18,7 @@ SHAPES = ontology_dir() / "shapes.ttl"
 def pyshacl_results(quads) -> set[tuple[str, str, str]]:
     from pyshacl import validate
 
-    _, results, _ = validate(_rdflib_graph(quads), shacl_graph=_shapes(str(SHAPES)), inference="none",
+    _, results, _ = validate(rdflib_graph(quads), shacl_graph=shapes_graph(str(SHAPES)), inference="none",
                              allow_warnings=True)
     sh = rdflib.Namespace(SH)
     out = set()

@@ -77,8 +77,8 @@ def oxigraph_latency(out: Path, runs: int = 3, in_memory: bool = False) -> dict[
     from kg.query import load_query
     store = Store.read_only(str(out / "store")) if not in_memory else None
     if in_memory:
-        from kg.rdf import ONTOLOGY_GRAPH
-        from kg.store import bulk_load
+        from kg.graph.iris import ONTOLOGY_GRAPH
+        from kg.graph.store import bulk_load
         store = Store()
         t0 = time.perf_counter()
         bulk_load(store, sorted((out / "rdf").glob("*.nq")), [REPO / "ontology" / f for f in ("icans.ttl", "schema.ttl")],

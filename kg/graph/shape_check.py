@@ -18,12 +18,10 @@ from pathlib import Path
 
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, parse
 
-from .errors import UnsupportedShapeError
+from ..errors import UnsupportedShapeError
+from .iris import RDF, RDFS, XSD
 
 SH = "http://www.w3.org/ns/shacl#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",
                                "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
                                "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
@@ -94,7 +92,7 @@ def _compile_value_checks(triples, node, allowed) -> dict:
     for key, values in triples.get(node, {}).items():
         if key not in allowed:
             if key in _PROPERTY_KEYS or key.startswith(SH):
-                raise UnsupportedShapeError(f"SHACL feature {key} is not implemented by kg.shape_check")
+                raise UnsupportedShapeError(f"SHACL feature {key} is not implemented by kg.graph.shape_check")
             continue
         local = key[len(SH):]
         if local in ("path", "message", "name", "description"):
@@ -135,7 +133,7 @@ def compile_shapes(path: str) -> tuple[_Shape, ...]:
             continue
         for key in props:
             if key not in _NODE_SHAPE_KEYS and key.startswith(SH):
-                raise UnsupportedShapeError(f"{node}: SHACL feature {key} is not implemented by kg.shape_check")
+                raise UnsupportedShapeError(f"{node}: SHACL feature {key} is not implemented by kg.graph.shape_check")
         targets = tuple(sorted(t.value for t in props.get(SH + "targetClass", [])))
         compiled = []
         for p in props.get(SH + "property", []):

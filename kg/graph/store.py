@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, Store
 
-from .errors import StoreMissingError
+from ..errors import StoreMissingError
 
 STORE_DIR = "store"
 
