@@ -6,7 +6,8 @@ from .errors import (BuildError, CorpusError, DuplicatePaperError, InputError, K
                      PaperIdError, PushError, QueryError, ServeError, StoreMissingError, UnsupportedShapeError,
                      ValidationError)
 from .facts import PaperFacts, extract_facts
-from .query import Result, load_query, run_query
+from .views.query import load_query, run_query
+from .views.results import Result
 
 __version__ = "0.1.0"
 __all__ = [

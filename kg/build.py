@@ -30,15 +30,15 @@ from .curation import apply_curation
 from . import errors
 from .errors import BuildError, KgError
 from .facts import extract_facts
-from .html import SiteBuilder, paper_page, paper_summary
 from .ontology import load_ontology, ontology_dir
 from .outdir import MARKER, build_lock, recover, staging_dir, switch_in
-from .projection import ExportWriter, fragment, project
 from .graph.iris import ONTOLOGY_GRAPH, graph_iri
 from .graph.links import corpus_index, linked_meta
 from .graph.rdf import paper_quads, to_nquads
 from .graph.store import STORE_DIR, create_store
 from .graph.validate import validate_quads
+from .views.html import SiteBuilder, paper_page, paper_summary
+from .views.projection import ExportWriter, fragment, project
 
 COUNTS = ("subjects", "administrations", "findings", "grades", "outcomes", "csf", "citations")
 

@@ -10,7 +10,8 @@ import click
 from .ingest import corpus as corpus_mod
 from .ingest.files import read_text_file
 from .errors import InputError, KgError
-from .query import FORMATS, format_result, load_query, run_query
+from .views.query import load_query, run_query
+from .views.results import FORMATS, format_result
 
 DEFAULT_CORPUS = Path("corpus")
 DEFAULT_OUT = Path("outputs")
@@ -166,7 +167,7 @@ def serve(out, host, port, timeout_s, max_rows, max_request_bytes):
 
     Example: kg serve --port 7878   (then: curl 'http://127.0.0.1:7878/sparql?query=ASK{}')
     """
-    from .serve import Limits, SparqlServer
+    from .views.serve import Limits, SparqlServer
     server = SparqlServer(out, host, port, Limits(timeout_s, max_rows, max_request_bytes))
     try:
         server.start()

@@ -7,7 +7,8 @@ import pytest
 
 from kg.build import build
 from kg.errors import BuildError, CorpusError, QueryError, StoreMissingError
-from kg.query import format_result, load_query, query_names, run_query
+from kg.views.query import load_query, query_names, run_query
+from kg.views.results import format_result
 from kg.graph.validate import validate_nquads
 
 COLUMNS = {

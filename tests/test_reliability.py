@@ -20,8 +20,8 @@ from kg.annotate import annotate_text
 from kg.build import build
 from kg.cli import cli
 from kg.errors import BuildError
-from kg.query import load_query, run_query
-from kg.serve import Limits, SparqlServer
+from kg.views.query import load_query, run_query
+from kg.views.serve import Limits, SparqlServer
 
 from .benchmarks.synth import corpus as synth_corpus
 from .conftest import REPO

@@ -74,7 +74,7 @@ def oxigraph_latency(out: Path, runs: int = 3, in_memory: bool = False) -> dict[
     """
     from pyoxigraph import Store
 
-    from kg.query import load_query
+    from kg.views.query import load_query
     store = Store.read_only(str(out / "store")) if not in_memory else None
     if in_memory:
         from kg.graph.iris import ONTOLOGY_GRAPH
@@ -112,7 +112,7 @@ def _rdflib_query(conn, ds, sparql: str) -> None:
 def _rdflib_child(conn, out: str, cap: float):
     """Load once, then answer each question in a forked copy that is killed at ``cap`` seconds."""
     import rdflib
-    from kg.query import load_query
+    from kg.views.query import load_query
     ds = rdflib.Dataset(default_union=True)
     t0 = time.perf_counter()
     for f in sorted(Path(out, "rdf").glob("*.nq")):

@@ -78,7 +78,7 @@ def vis_data(g: nx.MultiDiGraph) -> dict:
 
 @lru_cache(maxsize=1)
 def _template() -> Template:
-    return Template((resources.files("kg") / "templates" / "graph.html").read_text(encoding="utf-8"))
+    return Template((resources.files("kg.views") / "templates" / "graph.html").read_text(encoding="utf-8"))
 
 
 def render(g: nx.MultiDiGraph, title: str, nav: list[tuple[str, str]], extra: str = "") -> str:

@@ -27,9 +27,9 @@ from pathlib import Path
 
 from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results, serialize
 
-from .errors import KgError, ServeError
+from ..errors import KgError, ServeError
+from ..graph.store import STORE_DIR
 from .query import load_query, query_names
-from .graph.store import STORE_DIR
 
 RESULT_FORMATS = {  # name -> (media type, pyoxigraph format)
     "json": ("application/sparql-results+json", QueryResultsFormat.JSON),
