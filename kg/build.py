@@ -20,16 +20,11 @@ from typing import Callable
 
 from pyoxigraph import NamedNode, RdfFormat, Store
 
-from .annotate import annotate_text
-from .annotate.pipeline import ANNOTATOR_VERSION, get_nlp
-from .brat import FILE as BRAT_FILE
-from .brat import parse_ann, with_mentions
-from .ingest.corpus import Paper, load_corpus, papers_dir
-from .curation import FILE as CURATION_FILE
-from .curation import apply_curation
+from .annotate import ANNOTATOR_VERSION, get_nlp
+from .curation.paper import curated_facts, side_files
+from .ingest.corpus import Paper, load_corpus
 from . import errors
 from .errors import BuildError, KgError
-from .facts import extract_facts
 from .ontology import load_ontology, ontology_dir
 from .outdir import MARKER, build_lock, recover, staging_dir, switch_in
 from .graph.iris import ONTOLOGY_GRAPH, graph_iri
@@ -82,16 +77,11 @@ def code_digest() -> str:
     return h.hexdigest()[:16]
 
 
-def _side_files(corpus: Path, pid: str) -> dict[str, Path]:
-    folder = papers_dir(corpus) / pid
-    return {name: folder / name for name in (CURATION_FILE, BRAT_FILE) if (folder / name).exists()}
-
-
 def paper_key(paper: Paper, meta: dict, corpus: Path, onto_digest: str) -> str:
     """What a paper's outputs depend on; ``meta`` (from linked_meta) carries the text's sha256."""
     h = hashlib.sha256()
     h.update(json.dumps(meta, sort_keys=True, default=str).encode())
-    for name, path in sorted(_side_files(corpus, paper.id).items()):
+    for name, path in sorted(side_files(corpus, paper.id).items()):
         h.update(name.encode())
         h.update(path.read_bytes())
     h.update(code_digest().encode())
@@ -99,24 +89,11 @@ def paper_key(paper: Paper, meta: dict, corpus: Path, onto_digest: str) -> str:
     return h.hexdigest()[:24]
 
 
-def machine_facts(paper: Paper, meta: dict, corpus: Path, onto, side: dict[str, Path] | None = None):
-    """(mentions, facts) of a paper before curation: the annotator's mentions, or the curator's brat ones."""
-    ann = annotate_text(paper.text, paper.id)
-    side = _side_files(corpus, paper.id) if side is None else side
-    if BRAT_FILE in side:
-        ann = with_mentions(ann, parse_ann(side[BRAT_FILE], paper.text), onto, side[BRAT_FILE])
-    return ann, extract_facts(ann, meta, onto)
-
-
 def process_paper(paper: Paper, meta: dict, key: str, corpus: Path) -> PaperResult:
     """Annotate, extract, curate, serialize and validate one paper."""
     onto = load_ontology()
-    side = _side_files(corpus, paper.id)
-    ann, facts = machine_facts(paper, meta, corpus, onto, side)
-    warnings: tuple[str, ...] = ()
-    if CURATION_FILE in side:
-        facts, cr = apply_curation(facts, side[CURATION_FILE], paper.text, onto)
-        warnings = cr.stale
+    cur = curated_facts(paper, meta, corpus, onto)
+    ann, facts, warnings = cur.annotated, cur.facts, cur.warnings
     quads = paper_quads(facts, onto, ANNOTATOR_VERSION)
     data = to_nquads(quads)
     report = validate_quads(quads)

@@ -212,7 +212,7 @@ def review(paper_id, corpus):
 
     Example: kg review pmid35896259   (edit the file, then kg build)
     """
-    from .review import review_paper
+    from .curation.review import review_paper
     try:
         path, n = review_paper(corpus, paper_id)
     except KgError as e:
@@ -234,7 +234,7 @@ def diff(old, new, corpus, out):
     import tempfile
 
     from .build import build as run_build
-    from .diff import diff_outputs
+    from .curation.diff import diff_outputs
     tmp = None
     try:
         if old is None:
@@ -273,18 +273,12 @@ def brat_export(paper_id, folder, corpus):
 
     Example: kg brat export pmid35896259 --to brat/
     """
-    from .annotate import annotate_text
-    from .brat import annotation_conf, to_ann
+    from .curation.brat import export_paper
     try:
-        paper = corpus_mod.load_paper(corpus, paper_id)
+        path, n = export_paper(corpus, paper_id, folder)
     except KgError as e:
         _fail(e)
-    ann = annotate_text(paper.text, paper.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{paper.id}.txt").write_bytes(paper.text.encode("utf-8"))
-    (folder / f"{paper.id}.ann").write_text(to_ann(ann), encoding="utf-8")
-    (folder / "annotation.conf").write_text(annotation_conf({m.label for m in ann.mentions}), encoding="utf-8")
-    click.echo(f"wrote {len(ann.mentions)} mentions to {folder / (paper.id + '.ann')}")
+    click.echo(f"wrote {n} mentions to {path}")
 
 
 @brat.command("import")
@@ -296,20 +290,12 @@ def brat_import(paper_id, ann_file, corpus):
 
     Example: kg brat import pmid35896259 brat/pmid35896259.ann
     """
-    import shutil
-
-    from .brat import FILE, parse_ann
+    from .curation.brat import import_ann
     try:
-        paper = corpus_mod.load_paper(corpus, paper_id)
-        if not ann_file.exists():
-            raise InputError(f"{ann_file}: no such file; check the path")
-        items = parse_ann(ann_file, paper.text)
+        target, n = import_ann(corpus, paper_id, ann_file)
     except KgError as e:
         _fail(e)
-    target = corpus_mod.papers_dir(corpus) / paper.id / FILE
-    shutil.copyfile(ann_file, target.with_suffix(".ann.tmp"))
-    target.with_suffix(".ann.tmp").replace(target)
-    click.echo(f"imported {len(items)} mentions into {target}; kg build will use them")
+    click.echo(f"imported {n} mentions into {target}; kg build will use them")
 
 
 def main():

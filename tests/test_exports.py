@@ -7,7 +7,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kg.build import build, machine_facts
+from kg.build import build
+from kg.curation.paper import machine_facts
 from kg.graph.links import linked_meta
 from kg.ingest.corpus import load_corpus
 from kg.ontology import load_ontology

@@ -1,4 +1,4 @@
-"""Curation files: review what the annotator extracted, correct it, keep corrections across rebuilds.
+"""Curation files: every fact as an editable entry, and the curator's decisions applied to the facts.
 
 ``kg review ID`` writes ``corpus/papers/ID/curation.yaml``: every extracted fact with its
 evidence (offsets + quote) and ``status: accept``. A curator sets ``status: reject`` or
@@ -16,11 +16,10 @@ from pathlib import Path
 
 import yaml
 
-from .errors import CorpusError
-from .facts import PaperFacts
-from .facts.model import (Administration, CsfFinding, Evidence, Finding, GradeAssessment, OutcomeFact,
-                          Subject)
-from .ontology import Ontology
+from ..errors import CorpusError
+from ..facts import (Administration, CsfFinding, Evidence, Finding, GradeAssessment, OutcomeFact, PaperFacts,
+                     Subject)
+from ..ontology import Ontology
 
 FILE = "curation.yaml"
 STATUSES = ("accept", "reject", "edit")
@@ -39,6 +38,8 @@ _TERM_FIELDS = {"agent", "diagnosis", "cell_therapy"}
 
 @dataclass(frozen=True)
 class CurationReport:
+    """What applying a curation file did: entries applied, and entries whose anchor no longer matches."""
+
     applied: tuple[str, ...]
     stale: tuple[str, ...]
 
