@@ -230,25 +230,14 @@ def diff(old, new, corpus, out):
 
     Example: kg diff            (what would `kg build` change?)   kg diff outputs-before outputs
     """
-    import shutil
-    import tempfile
-
-    from .build import build as run_build
+    from .build.preview import preview_changes
     from .curation.diff import diff_outputs
-    tmp = None
+    if old is not None and new is None:
+        raise click.UsageError("give two output folders, or none to compare --out with a fresh build")
     try:
-        if old is None:
-            tmp = Path(tempfile.mkdtemp(prefix="kg-diff-"))
-            run_build(corpus, tmp / "out")
-            old, new = out, tmp / "out"
-        elif new is None:
-            raise click.UsageError("give two output folders, or none to compare --out with a fresh build")
-        removed, added = diff_outputs(old, new)
+        removed, added = preview_changes(corpus, out) if old is None else diff_outputs(old, new)
     except KgError as e:
         _fail(e)
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
     for line in removed:
         click.echo(f"- {line}")
     for line in added:

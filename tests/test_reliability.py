@@ -151,7 +151,7 @@ def test_kill_9_during_build_keeps_previous_graph(small_corpus, tmp_path):
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        from kg.outdir import recover
+        from kg.build.outdir import recover
         recover(out)  # what the next command does first
         assert run_query(out, load_query("refractory_responders")).rows == expected, delay
     build(small_corpus, out)  # the stale lock of the killed builds does not block
