@@ -58,6 +58,11 @@ def slug_id(path: Path) -> str:
     return slug[:100] or "paper"
 
 
+def id_for_file(path: Path) -> str:
+    """The id of a paper file: its folder's name for a corpus ``ID/paper.txt``, else a slug of its name."""
+    return path.parent.name if path.name == "paper.txt" else slug_id(path)
+
+
 def papers_dir(corpus: Path) -> Path:
     return Path(corpus) / "papers"
 
