@@ -190,6 +190,11 @@ def _load(folder: str) -> Ontology:
     return Ontology(terms, digest, anc)
 
 
+def clear_cache() -> None:
+    """Forget the ontologies loaded in this process (after KG_ONTOLOGY_DIR or the files changed)."""
+    _load.cache_clear()
+
+
 def load_ontology(folder: Path | None = None) -> Ontology:
     """The ontology (cached per process and on disk)."""
     return _load(str(folder or ontology_dir()))

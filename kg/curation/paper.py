@@ -1,5 +1,4 @@
-"""One corpus paper's facts as a build makes them: its mentions (the annotator's or the curator's brat
-ones), the facts extracted from them, and the curation file applied."""
+"""One corpus paper's facts as a build makes them: mentions (annotator's or brat), facts, curation applied."""
 from __future__ import annotations
 
 from dataclasses import dataclass

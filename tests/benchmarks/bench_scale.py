@@ -42,7 +42,7 @@ def run_build(corpus: Path, out: Path) -> dict:
     bookkeeping (scan the corpus, keys, reuse unchanged artifacts), annotation, store, HTML.
     """
     code = ("import json,sys,time; t0=time.perf_counter(); from pathlib import Path; from kg.build import build\n"
-            "from kg.annotate.pipeline import get_nlp; from kg.ontology import load_ontology\n"
+            "from kg.annotate import get_nlp; from kg.ontology import load_ontology\n"
             "get_nlp(); load_ontology(); startup=time.perf_counter()-t0\n"
             "marks=[]; t0=time.perf_counter()\n"
             "def p(msg): marks.append((msg if isinstance(msg,str) else '', time.perf_counter()-t0))\n"
