@@ -2,6 +2,7 @@
 import ast
 import importlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,28 @@ def test_public_api_resolves_lazily_to_the_defining_modules():
 def test_benchmarks_import(name):
     """The benchmarks are not run by CI; at least their imports must follow the code."""
     importlib.import_module(f"tests.benchmarks.{name}")
+
+
+def test_readme_tree_is_the_package_tree():
+    """README's "How it works" tree lists every package and every module outside the core, and nothing else."""
+    text = (REPO / "README.md").read_text(encoding="utf-8").split("## How it works", 1)[1]
+    block = re.search(r"```\nkg/\n(.*?)```", text, re.S).group(1)
+    listed, stack = set(), []
+    for line in block.splitlines():
+        m = re.match(r"((?:│   |    )*)[├└]── (\S+(?: \+ \S+)*)", line)
+        assert m, line
+        stack = stack[:len(m.group(1)) // 4]
+        names = m.group(2).split(" + ")
+        listed |= {"/".join(stack + [n.rstrip("/")]) for n in names}
+        if names[0].endswith("/"):
+            stack.append(names[0].rstrip("/"))
+    assert not {p for p in listed if not (KG / p).exists()}, "README lists what does not exist"
+    wanted = set()
+    for m, p in MODULES.items():
+        rel = p.relative_to(KG)
+        if is_package(m) and m != "kg":
+            wanted.add(str(rel.parent))
+        elif p.name not in ("__init__.py", "__main__.py") and not m.startswith(CORE):
+            wanted.add(str(rel))
+    assert not wanted - listed, f"missing from README's tree: {sorted(wanted - listed)}"
+
