@@ -139,7 +139,9 @@ def _evidence(entry: dict, text: str, where: str) -> Evidence | None:
     s0 = text.rfind("\n\n", 0, a) + 1 if text.rfind("\n\n", 0, a) >= 0 else 0
     s1 = text.find("\n\n", b)
     s1 = len(text) if s1 < 0 else s1
-    return Evidence(a, b, s0, s1, text[a:b], text[s0:s1])
+    # the paragraph around the quote stands in for the sentence; kg.facts builds machine evidence
+    # from the sentence itself, so curated and machine evidence can differ (issue #13: one builder)
+    return Evidence(start=a, end=b, sent_start=s0, sent_end=s1, quote=text[a:b], sentence=text[s0:s1])
 
 
 def apply_curation(facts: PaperFacts, path: Path, text: str, onto: Ontology,

@@ -121,8 +121,9 @@ def with_mentions(ann: AnnotatedPaper, spans: list[Span], onto: Ontology, path: 
         if "refs" in values and not isinstance(values["refs"], tuple):
             values["refs"] = (values["refs"],)
         vals = tuple((k, v) for k, v in values.items())
-        mentions.append(Mention(label, a, b, ann.text[a:b], vals, norm.to_normalized(a), norm.to_normalized(b),
-                                term, (("curated", True),)))
+        mentions.append(Mention(label=label, start=a, end=b, text=ann.text[a:b], values=vals,
+                                nstart=norm.to_normalized(a), nend=norm.to_normalized(b), term=term,
+                                extra=(("curated", True),)))
     mentions.sort(key=lambda m: (m.start, m.end, m.label))
     return replace(ann, mentions=tuple(mentions))
 
