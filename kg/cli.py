@@ -1,18 +1,20 @@
-"""The `kg` command line: parse arguments, call one library function, print."""
+"""The `kg` command line: parse arguments, call one library function, print.
+
+Commands import what they need when they run, so `kg query` never loads spaCy or the
+HTML stack; shared options come from kg.settings.
+"""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
-from . import corpus as corpus_mod
 from .errors import KgError
-from .query import FORMATS, format_result, load_query, run_query
-
-DEFAULT_CORPUS = Path("corpus")
-DEFAULT_OUT = Path("outputs")
+from .ingest.readers import READERS
+from .settings import option
+from .views.mentions import MENTION_FORMATS
+from .views.results import FORMATS
 
 
 def _fail(e: KgError):
@@ -27,9 +29,9 @@ def cli():
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--id", "paper_id", help="Paper id (default: from PMID, DOI or the file name).")
-@click.option("--corpus", type=click.Path(path_type=Path), default=DEFAULT_CORPUS, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "pubmed", "jats", "bioc", "bioc-json"]), default=None,
+@click.option("--id", "paper_id", metavar="ID", help="Paper id (default: from PMID, DOI or the file name).")
+@option("corpus")
+@click.option("--format", "fmt", type=click.Choice(list(READERS)), default=None,
               help="Input format (default: detected from the content).")
 @click.option("--title", default="", help="Title metadata.")
 @click.option("--year", type=int, default=None, help="Publication year.")
@@ -41,9 +43,10 @@ def add(path, paper_id, corpus, fmt, title, year, doi, pmid, replace):
 
     Example: kg add case-report.txt --id smith-2024 --pmid 12345678
     """
+    from .ingest.corpus import add_paper
     try:
-        papers = corpus_mod.add_paper(corpus, path, paper_id,
-                                      {"title": title, "year": year, "doi": doi, "pmid": pmid}, replace, fmt)
+        papers = add_paper(corpus, path, paper_id, {"title": title, "year": year, "doi": doi, "pmid": pmid},
+                           replace, fmt)
     except KgError as e:
         _fail(e)
     for paper in papers:
@@ -52,35 +55,25 @@ def add(path, paper_id, corpus, fmt, title, year, doi, pmid, replace):
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(list(MENTION_FORMATS)), default="json", show_default=True)
 @click.option("--labels", default="", help="Only these labels, comma-separated (e.g. DRUG,DOSE).")
 def annotate(path, fmt, labels):
     """Print the mentions found in a paper (see the mention contract).
 
     Example: kg annotate corpus/papers/pmid35896259/paper.txt --format table
     """
-    from .annotate import annotate_text
+    from .views.mentions import annotate_file, format_mentions
     try:
-        text = corpus_mod.read_text_file(path)
+        ann = annotate_file(path)
     except KgError as e:
         _fail(e)
-    pid = path.parent.name if path.name == "paper.txt" else corpus_mod.slug_id(path)
-    ann = annotate_text(text, pid)
-    wanted = {x.strip().upper() for x in labels.split(",") if x.strip()} or None
-    if fmt == "json":
-        click.echo(json.dumps(ann.to_json(wanted), indent=1, ensure_ascii=False))
-        return
-    for m in ann.mentions:
-        if wanted and m.label not in wanted:
-            continue
-        vals = ", ".join(f"{k}={'/'.join(map(str, v)) if isinstance(v, tuple) else v}" for k, v in m.values)
-        click.echo(f"{m.start:>6} {m.end:>6}  {m.label:<14} {m.text.replace(chr(10), ' ')!r:<40} {vals}")
+    click.echo(format_mentions(ann, fmt, labels), nl=False)
 
 
 @cli.command()
-@click.option("--corpus", type=click.Path(path_type=Path), default=DEFAULT_CORPUS, show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
-@click.option("--jobs", type=int, default=None, help="Worker processes for annotation (default: 2 when 2+ cores).")
+@option("corpus")
+@option("out")
+@option("jobs")
 @click.option("--full", is_flag=True, help="Re-annotate every paper instead of reusing unchanged ones.")
 def build(corpus, out, jobs, full):
     """Annotate every paper, extract facts, write RDF, the store and the HTML graph.
@@ -104,14 +97,16 @@ def build(corpus, out, jobs, full):
 
 @cli.command()
 @click.argument("name")
-@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+@option("out")
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="table", show_default=True)
-@click.option("--timeout", type=float, default=60, show_default=True, help="Time limit in seconds (0: none).")
+@option("timeout")
 def query(name, out, fmt, timeout):
     """Run a competency question by name, or any .rq file, over the built graph.
 
     Example: kg query refractory_responders --format csv
     """
+    from .views.query import load_query, run_query
+    from .views.results import format_result
     try:
         click.echo(format_result(run_query(out, load_query(name), timeout=timeout or None), fmt), nl=False)
     except KgError as e:
@@ -120,13 +115,15 @@ def query(name, out, fmt, timeout):
 
 @cli.command()
 @click.argument("fact_iri")
-@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+@option("out")
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="table", show_default=True)
 def explain(fact_iri, out, fmt):
     """Show the evidence (sentence and offsets) of one fact.
 
     Example: kg explain https://w3id.org/icans-kg/id/paper/pmid35896259/finding/case-1-t2
     """
+    from .views.query import load_query, run_query
+    from .views.results import format_result
     try:
         click.echo(format_result(run_query(out, load_query("evidence"), {"fact": fact_iri}), fmt), nl=False)
     except KgError as e:
@@ -134,13 +131,13 @@ def explain(fact_iri, out, fmt):
 
 
 @cli.command()
-@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+@option("out")
 def validate(out):
     """Check the built graph against the SHACL shapes (ontology/shapes.ttl).
 
     Example: kg validate --out outputs
     """
-    from .validate import validate_outputs
+    from .graph.validate import validate_outputs
     try:
         reports = validate_outputs(out)
     except KgError as e:
@@ -154,26 +151,26 @@ def validate(out):
 
 
 @cli.command()
-@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (localhost only by default).")
-@click.option("--port", type=int, default=7878, show_default=True)
-@click.option("--timeout", "timeout_s", type=int, default=30, show_default=True, help="Query time limit in seconds.")
-@click.option("--max-rows", type=int, default=100_000, show_default=True, help="Largest result returned; larger ones get an error.")
-@click.option("--max-request-bytes", type=int, default=100_000, show_default=True)
-def serve(out, host, port, timeout_s, max_rows, max_request_bytes):
+@option("out")
+@option("host")
+@option("port")
+@option("timeout")
+@option("max_rows")
+@option("max_request_bytes")
+def serve(out, host, port, timeout, max_rows, max_request_bytes):
     """Serve the built graph over the SPARQL 1.1 Protocol (read-only) and the HTML views.
 
     Example: kg serve --port 7878   (then: curl 'http://127.0.0.1:7878/sparql?query=ASK{}')
     """
-    from .serve import Limits, SparqlServer
-    server = SparqlServer(out, host, port, Limits(timeout_s, max_rows, max_request_bytes))
+    import signal
+    import time
+
+    from .views.serve import Limits, SparqlServer
+    server = SparqlServer(out, host, port, Limits(timeout, max_rows, max_request_bytes))
     try:
         server.start()
     except KgError as e:
         _fail(e)
-    import signal
-    import time
-
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the engine on `kill` too
     click.echo(f"SPARQL endpoint: {server.url}")
     click.echo(f"HTML graph:      http://{server.host}:{server.port}/html/index.html  (Ctrl-C stops)")
@@ -187,14 +184,14 @@ def serve(out, host, port, timeout_s, max_rows, max_request_bytes):
 
 
 @cli.command()
-@click.option("--endpoint", required=True, help="Graph Store Protocol URL, e.g. http://host:7878/store")
-@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+@click.option("--endpoint", required=True, metavar="URL", help="Graph Store Protocol URL, e.g. http://host:7878/store")
+@option("out")
 def push(endpoint, out):
     """Upload each paper's named graph to a SPARQL store (replace per graph).
 
     Example: kg push --endpoint http://127.0.0.1:7879/store
     """
-    from .push import push as run_push
+    from .graph.push import push as run_push
     try:
         n = run_push(out, endpoint)
     except KgError as e:
@@ -204,13 +201,13 @@ def push(endpoint, out):
 
 @cli.command()
 @click.argument("paper_id")
-@click.option("--corpus", type=click.Path(path_type=Path), default=DEFAULT_CORPUS, show_default=True)
+@option("corpus")
 def review(paper_id, corpus):
     """Write corpus/papers/ID/curation.yaml: every extracted fact, to accept, reject or edit.
 
     Example: kg review pmid35896259   (edit the file, then kg build)
     """
-    from .review import review_paper
+    from .curation.review import review_paper
     try:
         path, n = review_paper(corpus, paper_id)
     except KgError as e:
@@ -221,32 +218,21 @@ def review(paper_id, corpus):
 @cli.command()
 @click.argument("old", required=False, type=click.Path(path_type=Path))
 @click.argument("new", required=False, type=click.Path(path_type=Path))
-@click.option("--corpus", type=click.Path(path_type=Path), default=DEFAULT_CORPUS, show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+@option("corpus")
+@option("out")
 def diff(old, new, corpus, out):
     """Show the facts a change adds (+) and removes (-): two builds, or --out vs a fresh build of --corpus.
 
     Example: kg diff            (what would `kg build` change?)   kg diff outputs-before outputs
     """
-    import shutil
-    import tempfile
-
-    from .build import build as run_build
-    from .diff import diff_outputs
-    tmp = None
+    from .build.preview import preview_changes
+    from .curation.diff import diff_outputs
+    if old is not None and new is None:
+        raise click.UsageError("give two output folders, or none to compare --out with a fresh build")
     try:
-        if old is None:
-            tmp = Path(tempfile.mkdtemp(prefix="kg-diff-"))
-            run_build(corpus, tmp / "out")
-            old, new = out, tmp / "out"
-        elif new is None:
-            raise click.UsageError("give two output folders, or none to compare --out with a fresh build")
-        removed, added = diff_outputs(old, new)
+        removed, added = preview_changes(corpus, out) if old is None else diff_outputs(old, new)
     except KgError as e:
         _fail(e)
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
     for line in removed:
         click.echo(f"- {line}")
     for line in added:
@@ -264,50 +250,37 @@ def brat():
 
 @brat.command("export")
 @click.argument("paper_id")
-@click.option("--to", "folder", type=click.Path(path_type=Path), required=True, help="Folder for ID.txt and ID.ann.")
-@click.option("--corpus", type=click.Path(path_type=Path), default=DEFAULT_CORPUS, show_default=True)
+@click.option("--to", "folder", type=click.Path(path_type=Path), required=True, metavar="DIR",
+              help="Folder for ID.txt and ID.ann.")
+@option("corpus")
 def brat_export(paper_id, folder, corpus):
     """Write ID.txt, ID.ann and annotation.conf for brat/INCEpTION.
 
     Example: kg brat export pmid35896259 --to brat/
     """
-    from .annotate import annotate_text
-    from .brat import annotation_conf, to_ann
+    from .curation.brat import export_paper
     try:
-        paper = corpus_mod.load_paper(corpus, paper_id)
+        path, n = export_paper(corpus, paper_id, folder)
     except KgError as e:
         _fail(e)
-    ann = annotate_text(paper.text, paper.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{paper.id}.txt").write_bytes(paper.text.encode("utf-8"))
-    (folder / f"{paper.id}.ann").write_text(to_ann(ann), encoding="utf-8")
-    (folder / "annotation.conf").write_text(annotation_conf({m.label for m in ann.mentions}), encoding="utf-8")
-    click.echo(f"wrote {len(ann.mentions)} mentions to {folder / (paper.id + '.ann')}")
+    click.echo(f"wrote {n} mentions to {path}")
 
 
 @brat.command("import")
 @click.argument("paper_id")
 @click.argument("ann_file", type=click.Path(path_type=Path))
-@click.option("--corpus", type=click.Path(path_type=Path), default=DEFAULT_CORPUS, show_default=True)
+@option("corpus")
 def brat_import(paper_id, ann_file, corpus):
     """Use corrected brat mentions for a paper from the next build on.
 
     Example: kg brat import pmid35896259 brat/pmid35896259.ann
     """
-    import shutil
-
-    from .brat import FILE, parse_ann
+    from .curation.brat import import_ann
     try:
-        paper = corpus_mod.load_paper(corpus, paper_id)
-        if not ann_file.exists():
-            raise corpus_mod.InputError(f"{ann_file}: no such file; check the path")
-        items = parse_ann(ann_file, paper.text)
+        target, n = import_ann(corpus, paper_id, ann_file)
     except KgError as e:
         _fail(e)
-    target = corpus_mod.papers_dir(corpus) / paper.id / FILE
-    shutil.copyfile(ann_file, target.with_suffix(".ann.tmp"))
-    target.with_suffix(".ann.tmp").replace(target)
-    click.echo(f"imported {len(items)} mentions into {target}; kg build will use them")
+    click.echo(f"imported {n} mentions into {target}; kg build will use them")
 
 
 def main():

@@ -1,4 +1,4 @@
-"""Named exceptions: the library raises these; only the CLI prints them."""
+"""Named exceptions, all under KgError: the library raises these; only the CLI prints them."""
 
 
 class KgError(Exception):
@@ -18,11 +18,15 @@ class DuplicatePaperError(KgError):
 
 
 class CorpusError(KgError):
-    """The corpus directory or one of its metadata files is malformed."""
+    """The corpus directory or one of its metadata or curator files is malformed."""
 
 
 class OntologyError(KgError):
     """The ontology cannot be loaded or is inconsistent."""
+
+
+class UnsupportedShapeError(OntologyError):
+    """ontology/shapes.ttl uses a SHACL feature the compiled checker lacks (callers fall back to pySHACL)."""
 
 
 class BuildError(KgError):
@@ -39,3 +43,11 @@ class StoreMissingError(QueryError):
 
 class ValidationError(KgError):
     """The built graph does not conform to the SHACL shapes."""
+
+
+class ServeError(KgError):
+    """The SPARQL server could not be started."""
+
+
+class PushError(KgError):
+    """The remote store refused a graph or could not be reached."""

@@ -72,10 +72,17 @@ class Ontology:
         return None
 
 
+CHECKOUT = Path(__file__).resolve().parent.parent / "ontology"   # a source checkout or an editable install
+PACKAGED = Path(__file__).resolve().parent / "ontology_files"    # the copy a wheel carries (see setup.py)
+
+
 def ontology_dir() -> Path:
-    """Where the ontology lives: $KG_ONTOLOGY_DIR, else the repository's ontology/."""
+    """Where the ontology lives: $KG_ONTOLOGY_DIR, else the checkout's ontology/, else the installed copy."""
     env = os.environ.get("KG_ONTOLOGY_DIR")
-    path = Path(env) if env else Path(__file__).resolve().parent.parent / "ontology"
+    if env:
+        path = Path(env)
+    else:
+        path = CHECKOUT if (CHECKOUT / "icans.ttl").exists() else PACKAGED
     if not (path / "icans.ttl").exists():
         raise OntologyError(f"{path}: no icans.ttl here; set KG_ONTOLOGY_DIR to the ontology folder")
     return path
@@ -191,6 +198,11 @@ def _load(folder: str) -> Ontology:
                                 for k in ("labels", "abbreviations", "context_required", "ambiguous",
                                           "parents", "components", "matches")}})
     return Ontology(terms, digest, anc)
+
+
+def clear_cache() -> None:
+    """Forget the ontologies loaded in this process (after KG_ONTOLOGY_DIR or the files changed)."""
+    _load.cache_clear()
 
 
 def load_ontology(folder: Path | None = None) -> Ontology:

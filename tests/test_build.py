@@ -7,8 +7,9 @@ import pytest
 
 from kg.build import build
 from kg.errors import BuildError, CorpusError, QueryError, StoreMissingError
-from kg.query import format_result, load_query, query_names, run_query
-from kg.validate import validate_nquads
+from kg.views.query import load_query, query_names, run_query
+from kg.views.results import format_result
+from kg.graph.validate import validate_nquads
 
 COLUMNS = {
     "refractory_responders": "paper source subject agents route responders treated",
@@ -109,3 +110,24 @@ def test_build_report_counts(built):
     assert report["papers"] >= 1 and report["facts"]["administrations"] > 0
     html = (built / "html" / "paper-pmid35896259.html").read_text(encoding="utf-8")
     assert "https://" not in html.split("<script id=\"data\"")[0] or "cdn" not in html.lower()
+
+
+def test_builds_do_not_depend_on_the_hash_seed(corpus_copy, tmp_path):
+    """Two processes with different PYTHONHASHSEED write the same bytes (set order must never leak)."""
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"out-{seed}"
+        subprocess.run([sys.executable, "-m", "kg", "build", "--corpus", str(corpus_copy), "--out", str(out)],
+                       check=True, capture_output=True, env=dict(os.environ, PYTHONHASHSEED=seed))
+        outs.append(out)
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*")
+                   if p.is_file() and "store" not in p.relative_to(outs[0]).parts)
+    assert any(f.name.startswith("treatment-") for f in files)
+    assert files == sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*")
+                           if p.is_file() and "store" not in p.relative_to(outs[1]).parts)
+    for rel in files:
+        assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel

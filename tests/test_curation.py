@@ -8,7 +8,8 @@ import yaml
 from click.testing import CliRunner
 
 from kg.cli import cli
-from kg.query import format_result, load_query, run_query
+from kg.views.query import load_query, run_query
+from kg.views.results import format_result
 
 from .conftest import REPO
 
@@ -78,10 +79,10 @@ def test_annotator_change_keeps_or_reports(curated, tmp_path, monkeypatch):
     ttl.write_text(ttl.read_text().replace('"solumedrol"@en', '"solu-medrol-x"@en'), encoding="utf-8")
     monkeypatch.setenv("KG_ONTOLOGY_DIR", str(onto))
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
-    from kg.annotate.pipeline import get_nlp
-    from kg.ontology import _load
+    from kg.annotate import get_nlp
+    from kg.ontology import clear_cache
     get_nlp.cache_clear()
-    _load.cache_clear()
+    clear_cache()
     try:
         out = tmp_path / "out"
         r = kg("build", "--corpus", corpus, "--out", out)
@@ -90,7 +91,7 @@ def test_annotator_change_keeps_or_reports(curated, tmp_path, monkeypatch):
         assert (PID, "", "Case 2", "methylprednisolone", "1", "g", "", "9") in admins(out)
     finally:
         get_nlp.cache_clear()
-        _load.cache_clear()
+        clear_cache()
 
 
 def test_text_change_reports_stale_entries(curated, tmp_path):

@@ -7,11 +7,13 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kg import html as site
-from kg.build import build, linked_meta, machine_facts
-from kg.corpus import load_corpus
+from kg.build import build
+from kg.curation.paper import machine_facts
+from kg.graph.links import linked_meta
+from kg.ingest.corpus import load_corpus
 from kg.ontology import load_ontology
-from kg.projection import project
+from kg.views import html as site
+from kg.views.projection import project
 
 DATA = Path(__file__).resolve().parent / "data" / "papers"
 

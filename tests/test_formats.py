@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
-from kg.query import format_result, load_query, run_query
+from kg.views.query import load_query, run_query
+from kg.views.results import format_result
 
 from .conftest import DATA
 

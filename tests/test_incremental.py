@@ -2,8 +2,9 @@
 import shutil
 
 from kg.build import build
-from kg.corpus import add_paper
-from kg.query import format_result, load_query, query_names, run_query
+from kg.ingest.corpus import add_paper
+from kg.views.query import load_query, query_names, run_query
+from kg.views.results import format_result
 
 from .benchmarks.synth import corpus as synth_corpus
 

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import rdflib
 
-from kg.annotate.lexicon import ambiguous_labels
+from kg.annotate import ambiguous_labels
 from kg.ontology import load_ontology, ontology_dir
 
 TTL = sorted(ontology_dir().glob("*.ttl"))
@@ -89,7 +89,7 @@ def test_readme_class_tree_is_current():
 
 
 def test_outcome_rules_emit_only_ontology_codes():
-    from kg.annotate.outcomes import check_codes
+    from kg.annotate import check_codes
     from kg.errors import OntologyError
     from kg.ontology import Ontology
 

@@ -20,8 +20,8 @@ from kg.annotate import annotate_text
 from kg.build import build
 from kg.cli import cli
 from kg.errors import BuildError
-from kg.query import load_query, run_query
-from kg.serve import Limits, SparqlServer
+from kg.views.query import load_query, run_query
+from kg.views.serve import Limits, SparqlServer
 
 from .benchmarks.synth import corpus as synth_corpus
 from .conftest import REPO
@@ -151,7 +151,7 @@ def test_kill_9_during_build_keeps_previous_graph(small_corpus, tmp_path):
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        from kg.outdir import recover
+        from kg.build.outdir import recover
         recover(out)  # what the next command does first
         assert run_query(out, load_query("refractory_responders")).rows == expected, delay
     build(small_corpus, out)  # the stale lock of the killed builds does not block

@@ -13,9 +13,10 @@ import urllib.request
 import pytest
 from SPARQLWrapper import JSON, POST, TURTLE, XML, SPARQLWrapper
 
-from kg.push import push
-from kg.query import format_result, load_query, run_query
-from kg.serve import Limits, SparqlServer
+from kg.graph.push import push
+from kg.views.query import load_query, run_query
+from kg.views.results import format_result
+from kg.views.serve import Limits, SparqlServer
 
 
 @pytest.fixture(scope="module")

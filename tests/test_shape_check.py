@@ -5,9 +5,10 @@ import pytest
 import rdflib
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
+from kg.errors import UnsupportedShapeError
 from kg.ontology import ontology_dir
-from kg.shape_check import SH, Unsupported, check, compile_shapes
-from kg.validate import _rdflib_graph, _shapes
+from kg.graph.shape_check import SH, check, compile_shapes
+from kg.graph.validate import rdflib_graph, shapes_graph
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -17,7 +18,7 @@ SHAPES = ontology_dir() / "shapes.ttl"
 def pyshacl_results(quads) -> set[tuple[str, str, str]]:
     from pyshacl import validate
 
-    _, results, _ = validate(_rdflib_graph(quads), shacl_graph=_shapes(str(SHAPES)), inference="none",
+    _, results, _ = validate(rdflib_graph(quads), shacl_graph=shapes_graph(str(SHAPES)), inference="none",
                              allow_warnings=True)
     sh = rdflib.Namespace(SH)
     out = set()
@@ -94,5 +95,5 @@ def test_unknown_features_are_refused(tmp_path):
     shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <https://example.org/> .\n"
                       "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:qualifiedMinCount 1 ] .\n",
                       encoding="utf-8")
-    with pytest.raises(Unsupported, match="qualifiedMinCount"):
+    with pytest.raises(UnsupportedShapeError, match="qualifiedMinCount"):
         compile_shapes(str(shapes))

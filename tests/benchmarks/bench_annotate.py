@@ -10,8 +10,7 @@ import time
 
 import spacy
 
-from kg.annotate import annotate_text
-from kg.annotate.pipeline import get_nlp
+from kg.annotate import annotate_text, get_nlp
 
 from .synth import corpus
 

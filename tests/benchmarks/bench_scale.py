@@ -42,7 +42,7 @@ def run_build(corpus: Path, out: Path) -> dict:
     bookkeeping (scan the corpus, keys, reuse unchanged artifacts), annotation, store, HTML.
     """
     code = ("import json,sys,time; t0=time.perf_counter(); from pathlib import Path; from kg.build import build\n"
-            "from kg.annotate.pipeline import get_nlp; from kg.ontology import load_ontology\n"
+            "from kg.annotate import get_nlp; from kg.ontology import load_ontology\n"
             "get_nlp(); load_ontology(); startup=time.perf_counter()-t0\n"
             "marks=[]; t0=time.perf_counter()\n"
             "def p(msg): marks.append((msg if isinstance(msg,str) else '', time.perf_counter()-t0))\n"
@@ -74,11 +74,11 @@ def oxigraph_latency(out: Path, runs: int = 3, in_memory: bool = False) -> dict[
     """
     from pyoxigraph import Store
 
-    from kg.query import load_query
+    from kg.views.query import load_query
     store = Store.read_only(str(out / "store")) if not in_memory else None
     if in_memory:
-        from kg.rdf import ONTOLOGY_GRAPH
-        from kg.store import bulk_load
+        from kg.graph.iris import ONTOLOGY_GRAPH
+        from kg.graph.store import bulk_load
         store = Store()
         t0 = time.perf_counter()
         bulk_load(store, sorted((out / "rdf").glob("*.nq")), [REPO / "ontology" / f for f in ("icans.ttl", "schema.ttl")],
@@ -112,7 +112,7 @@ def _rdflib_query(conn, ds, sparql: str) -> None:
 def _rdflib_child(conn, out: str, cap: float):
     """Load once, then answer each question in a forked copy that is killed at ``cap`` seconds."""
     import rdflib
-    from kg.query import load_query
+    from kg.views.query import load_query
     ds = rdflib.Dataset(default_union=True)
     t0 = time.perf_counter()
     for f in sorted(Path(out, "rdf").glob("*.nq")):

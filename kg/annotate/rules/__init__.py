@@ -1,0 +1,1 @@
+"""Cue files of the annotator (YAML): context modifiers and outcome triggers."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import mimetypes
 import re
 import shutil
@@ -27,9 +28,10 @@ from pathlib import Path
 
 from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results, serialize
 
-from .errors import KgError
+from ..errors import KgError, ServeError
+from ..graph.store import STORE_DIR
+from ..settings import SETTINGS
 from .query import load_query, query_names
-from .store import STORE_DIR
 
 RESULT_FORMATS = {  # name -> (media type, pyoxigraph format)
     "json": ("application/sparql-results+json", QueryResultsFormat.JSON),
@@ -46,15 +48,13 @@ _FORMAT_ALIASES = {"application/json": "json", "text/plain": "ntriples", "applic
                    "text/xml": "xml", "nt": "ntriples", "ttl": "turtle", "json-ld": "jsonld"}
 
 
-class ServeError(KgError):
-    """The SPARQL server could not be started."""
-
-
 @dataclass(frozen=True)
 class Limits:
-    timeout_s: int = 30
-    max_rows: int = 100_000
-    max_request_bytes: int = 100_000
+    """What the endpoint refuses to exceed (0 for the time limit: none); defaults are kg.settings'."""
+
+    timeout_s: float = SETTINGS["timeout"].default
+    max_rows: int = SETTINGS["max_rows"].default
+    max_request_bytes: int = SETTINGS["max_request_bytes"].default
 
 
 def _strip_literals(q: str) -> str:
@@ -145,9 +145,11 @@ class SparqlServer:
             raise ServeError("the `oxigraph` server is not installed; `pip install oxigraph`")
         eport = _free_port()
         self.engine_url = f"http://127.0.0.1:{eport}"
+        # the engine counts whole seconds
+        limit = ["--timeout-s", str(max(1, math.ceil(self.limits.timeout_s)))] if self.limits.timeout_s else []
         self.engine = subprocess.Popen(
             [exe, "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{eport}",
-             "--union-default-graph", "--timeout-s", str(self.limits.timeout_s)],
+             "--union-default-graph", *limit],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + 20
         while True:
@@ -277,15 +279,15 @@ class _Handler(BaseHTTPRequestHandler):
             headers={"Content-Type": "application/sparql-query",
                      "Accept": "application/sparql-results+json, application/n-triples;q=0.9"})
         try:
-            with urllib.request.urlopen(req, timeout=limits.timeout_s + 5) as resp:
+            with urllib.request.urlopen(req, timeout=limits.timeout_s + 5 if limits.timeout_s else None) as resp:
                 data, ctype = resp.read(), resp.headers.get("Content-Type", "")
         except urllib.error.HTTPError as e:
             msg = e.read().decode("utf-8", errors="replace").strip()
             if "timeout" in msg.lower() or e.code in (408, 503, 504):
-                return self._error(503, f"query timed out after {limits.timeout_s} s (the endpoint's time limit)")
+                return self._error(503, f"query timed out after {limits.timeout_s:g} s (the endpoint's time limit)")
             return self._error(400 if e.code < 500 else 500, f"query failed: {msg[:1000]}")
         except (TimeoutError, socket.timeout):
-            return self._error(503, f"query timed out after {limits.timeout_s} s (the endpoint's time limit)")
+            return self._error(503, f"query timed out after {limits.timeout_s:g} s (the endpoint's time limit)")
         accept = self.headers.get("Accept", "")
         if "n-triples" in ctype:
             triples = list(parse(data, format=RdfFormat.N_TRIPLES))

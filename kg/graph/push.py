@@ -14,13 +14,9 @@ from typing import Callable
 
 from pyoxigraph import RdfFormat, parse, serialize
 
-from .errors import KgError
-from .ontology import ontology_dir
-from .rdf import ONTOLOGY_GRAPH
-
-
-class PushError(KgError):
-    """The remote store refused or could not be reached."""
+from ..errors import PushError
+from ..ontology import ontology_dir
+from .iris import ONTOLOGY_GRAPH
 
 
 def _put(endpoint: str, graph: str, body: bytes, ctype: str, timeout: float) -> None:

@@ -4,7 +4,7 @@ pySHACL is the reference engine (``kg validate``) but costs ~40 ms for one paper
 ~500 triples, 65% of a build. The build checks every paper graph with this compiler
 instead: shapes are read once into plain Python checks, and a paper graph is indexed
 once (subject -> predicate -> objects), so a check is ~1 ms. Any SHACL feature the
-compiler does not know raises :class:`Unsupported` and the caller falls back to pySHACL,
+compiler does not know raises :class:`~kg.errors.UnsupportedShapeError` and the caller falls back to pySHACL,
 so a new constraint in shapes.ttl can never be skipped silently. tests/test_shape_check.py
 holds this checker to pySHACL's verdicts on mutated graphs.
 """
@@ -18,10 +18,10 @@ from pathlib import Path
 
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, parse
 
+from ..errors import UnsupportedShapeError
+from .iris import RDF, RDFS, XSD
+
 SH = "http://www.w3.org/ns/shacl#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",
                                "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
                                "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
@@ -31,7 +31,7 @@ _LEXICAL = {
     XSD + "boolean": re.compile(r"(true|false|1|0)\Z"),
     XSD + "gYear": re.compile(r"-?\d{4,}(Z|[+-]\d{2}:\d{2})?\Z"),
 }
-# keys a property shape may carry; anything else is Unsupported
+# keys a property shape may carry; anything else is unsupported
 _PROPERTY_KEYS = {SH + k for k in ("path", "minCount", "maxCount", "datatype", "nodeKind", "in", "pattern", "flags",
                                     "minInclusive", "maxInclusive", "minExclusive", "maxExclusive", "minLength",
                                     "maxLength", "lessThan", "lessThanOrEquals", "or", "message", "name",
@@ -40,10 +40,6 @@ _VALUE_KEYS = {SH + k for k in ("datatype", "nodeKind", "in", "pattern", "flags"
                                  "minExclusive", "maxExclusive", "minLength", "maxLength", "or")}
 _NODE_SHAPE_KEYS = {SH + "targetClass", SH + "property", RDF + "type", RDFS + "comment", RDFS + "label",
                     SH + "name", SH + "description"}
-
-
-class Unsupported(ValueError):
-    """shapes.ttl uses a SHACL feature this checker does not implement."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +75,7 @@ def _list(triples, head) -> list:
     while not (isinstance(head, NamedNode) and head.value == RDF + "nil"):
         node = triples.get(head, {})
         if RDF + "first" not in node:
-            raise Unsupported(f"malformed RDF list at {head}")
+            raise UnsupportedShapeError(f"malformed RDF list at {head}")
         out.append(node[RDF + "first"][0])
         head = node[RDF + "rest"][0]
     return out
@@ -87,7 +83,7 @@ def _list(triples, head) -> list:
 
 def _one(values, key):
     if len(values) != 1:
-        raise Unsupported(f"{key} must have exactly one value")
+        raise UnsupportedShapeError(f"{key} must have exactly one value")
     return values[0]
 
 
@@ -96,7 +92,7 @@ def _compile_value_checks(triples, node, allowed) -> dict:
     for key, values in triples.get(node, {}).items():
         if key not in allowed:
             if key in _PROPERTY_KEYS or key.startswith(SH):
-                raise Unsupported(f"SHACL feature {key} is not implemented by kg.shape_check")
+                raise UnsupportedShapeError(f"SHACL feature {key} is not implemented by kg.graph.shape_check")
             continue
         local = key[len(SH):]
         if local in ("path", "message", "name", "description"):
@@ -118,7 +114,7 @@ def _compile_value_checks(triples, node, allowed) -> dict:
         flags = checks.pop("flags", "")
         bad = set(flags) - set("imsx")
         if bad:
-            raise Unsupported(f"sh:flags {flags!r}")
+            raise UnsupportedShapeError(f"sh:flags {flags!r}")
         re_flags = 0
         for ch, f in (("i", re.I), ("m", re.M), ("s", re.S), ("x", re.X)):
             if ch in flags:
@@ -129,7 +125,7 @@ def _compile_value_checks(triples, node, allowed) -> dict:
 
 @lru_cache(maxsize=4)
 def compile_shapes(path: str) -> tuple[_Shape, ...]:
-    """Read shapes.ttl once into checks; raises Unsupported for features outside the subset."""
+    """Read shapes.ttl once into checks; raises UnsupportedShapeError for features outside the subset."""
     triples = _index(parse(path=str(path), format=RdfFormat.TURTLE))
     shapes = []
     for node, props in triples.items():
@@ -137,13 +133,13 @@ def compile_shapes(path: str) -> tuple[_Shape, ...]:
             continue
         for key in props:
             if key not in _NODE_SHAPE_KEYS and key.startswith(SH):
-                raise Unsupported(f"{node}: SHACL feature {key} is not implemented by kg.shape_check")
+                raise UnsupportedShapeError(f"{node}: SHACL feature {key} is not implemented by kg.graph.shape_check")
         targets = tuple(sorted(t.value for t in props.get(SH + "targetClass", [])))
         compiled = []
         for p in props.get(SH + "property", []):
             path_node = _one(triples.get(p, {}).get(SH + "path", []), "sh:path")
             if not isinstance(path_node, NamedNode):
-                raise Unsupported(f"{node}: only predicate paths are implemented (got {path_node})")
+                raise UnsupportedShapeError(f"{node}: only predicate paths are implemented (got {path_node})")
             msgs = triples[p].get(SH + "message", [])
             compiled.append(_Property(path_node.value, _compile_value_checks(triples, p, _PROPERTY_KEYS),
                                       msgs[0].value if msgs else ""))
@@ -194,7 +190,7 @@ def _value_failures(v, checks: dict) -> list[str]:
               SH + "IRIOrLiteral": isinstance(v, (NamedNode, Literal)),
               SH + "BlankNodeOrLiteral": isinstance(v, (BlankNode, Literal))}.get(kind)
         if ok is None:
-            raise Unsupported(f"sh:nodeKind {kind}")
+            raise UnsupportedShapeError(f"sh:nodeKind {kind}")
         if not ok:
             bad.append("NodeKindConstraintComponent")
     if "in" in checks and v not in checks["in"]:

@@ -78,7 +78,7 @@ def vis_data(g: nx.MultiDiGraph) -> dict:
 
 @lru_cache(maxsize=1)
 def _template() -> Template:
-    return Template((resources.files("kg") / "templates" / "graph.html").read_text(encoding="utf-8"))
+    return Template((resources.files("kg.views") / "templates" / "graph.html").read_text(encoding="utf-8"))
 
 
 def render(g: nx.MultiDiGraph, title: str, nav: list[tuple[str, str]], extra: str = "") -> str:
@@ -96,10 +96,11 @@ MAX_DETAIL = 400   # nodes; a bigger treatment view is drawn as an aggregate plu
 TOP_PAPERS = 150   # paper nodes drawn in an aggregate treatment view
 
 
-def _items(g: nx.MultiDiGraph, nodes) -> dict:
-    sub = g.subgraph(nodes)
-    return {"nodes": [[n, d] for n, d in sub.nodes(data=True)],
-            "edges": [[u, v, k, d] for u, v, k, d in sub.edges(keys=True, data=True)]}
+def _items(g: nx.MultiDiGraph, nodes: set) -> dict:
+    # in g's own order: a subgraph view iterates a small node set in set order, which follows
+    # PYTHONHASHSEED, and the order decides the layout of the treatment pages (issue #14)
+    return {"nodes": [[n, d] for n, d in g.nodes(data=True) if n in nodes],
+            "edges": [[u, v, k, d] for u, v, k, d in g.edges(keys=True, data=True) if u in nodes and v in nodes]}
 
 
 def paper_summary(g: nx.MultiDiGraph, pid: str) -> dict:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
-from .errors import KgError
-from .ontology import NS
+from ..errors import KgError
+from ..ontology import NS
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 FACT_TYPES = {"Patient", "Cohort", "Administration", "TreatmentFinding", "GradeAssessment",

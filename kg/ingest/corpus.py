@@ -4,7 +4,9 @@ Layout::
 
     corpus/papers/<id>/paper.txt      original text, byte for byte as added
     corpus/papers/<id>/meta.json      id, title, year, doi, pmid, journal, ...
-    corpus/papers/<id>/curation.*     curator files (later)
+    corpus/papers/<id>/curation.yaml  curator decisions (kg review)
+    corpus/papers/<id>/mentions.ann   curated mentions (kg brat import)
+    corpus/papers/<id>/source.*       the original XML/JSON when the paper came from one
 """
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CorpusError, DuplicatePaperError, InputError, PaperIdError
+from ..errors import CorpusError, DuplicatePaperError, PaperIdError
+from .files import read_text_file
+from .readers import Document, read_documents
 
 META_FIELDS = ("id", "title", "year", "doi", "pmid", "pmcid", "journal", "publisher",
                "authors", "references")
@@ -54,31 +58,9 @@ def slug_id(path: Path) -> str:
     return slug[:100] or "paper"
 
 
-def read_input_bytes(path: Path) -> bytes:
-    """The bytes of an input file, or an InputError saying what is wrong with it."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file; check the path")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory; give a file")
-    data = path.read_bytes()
-    if not data.strip():
-        raise InputError(f"{path}: file is empty; nothing to add")
-    return data
-
-
-def read_text_file(path: Path) -> str:
-    """Read a paper's text as UTF-8 without newline translation; clear errors otherwise."""
-    data = read_input_bytes(path)
-    if b"\x00" in data[:8192]:
-        raise InputError(f"{path}: looks binary (NUL bytes); give a plain-text (UTF-8) file")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise InputError(
-            f"{path}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
-            "convert it first, e.g. `iconv -f cp1252 -t utf-8`") from None
+def id_for_file(path: Path) -> str:
+    """The id of a paper file: its folder's name for a corpus ``ID/paper.txt``, else a slug of its name."""
+    return path.parent.name if path.name == "paper.txt" else slug_id(path)
 
 
 def papers_dir(corpus: Path) -> Path:
@@ -146,7 +128,7 @@ def default_id(meta: dict, source: Path, index: int, count: int) -> str:
     return f"{base}-{index}" if count > 1 else base
 
 
-def add_documents(corpus: Path, docs, source: Path, paper_id: str | None = None,
+def add_documents(corpus: Path, docs: list[Document], source: Path, paper_id: str | None = None,
                   meta: dict | None = None, replace: bool = False) -> list[Paper]:
     """Add every document read from ``source``; all are added or none (the corpus is unchanged)."""
     root = papers_dir(corpus)
@@ -212,7 +194,5 @@ def add_paper(corpus: Path, source: Path, paper_id: str | None = None,
 
     Example: ``add_paper(Path("corpus"), Path("case.txt"))`` adds ``corpus/papers/case/``.
     """
-    from .readers import read_documents
-
     _, docs = read_documents(Path(source), fmt)
     return add_documents(corpus, docs, Path(source), paper_id, meta, replace)

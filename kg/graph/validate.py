@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import ValidationError
-from .ontology import ontology_dir
+from ..errors import UnsupportedShapeError, ValidationError
+from ..ontology import ontology_dir
 
 
 @dataclass(frozen=True)
@@ -20,13 +20,14 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 @lru_cache(maxsize=2)
-def _shapes(path: str):
+def shapes_graph(path: str):
+    """ontology/shapes.ttl as an rdflib Graph, parsed once."""
     import rdflib
 
     return rdflib.Graph().parse(path, format="turtle")
 
 
-def _rdflib_graph(quads):
+def rdflib_graph(quads):
     """pyoxigraph quads -> an rdflib Graph (graph names dropped); faster than re-parsing text."""
     import rdflib
     from pyoxigraph import Literal, NamedNode
@@ -56,23 +57,23 @@ def _rdflib_graph(quads):
 def validate_quads(quads, engine: str = "compiled") -> Report:
     """Validate pyoxigraph quads (one paper's named graph) against ontology/shapes.ttl.
 
-    ``engine="compiled"`` (the build) uses kg.shape_check, ~40x faster, and falls back to
+    ``engine="compiled"`` (the build) uses kg.graph.shape_check, ~40x faster, and falls back to
     pySHACL if the shapes use a feature it does not implement; ``"pyshacl"`` (`kg validate`)
     always runs the reference engine.
     """
     if engine == "compiled":
-        from .shape_check import Unsupported, check
+        from .shape_check import check
 
         try:
             found = check(quads, ontology_dir() / "shapes.ttl")
-        except Unsupported:
+        except UnsupportedShapeError:
             pass
         else:
             return Report(not found, len(found), "".join(v.text() for v in found) or "Conforms: True\n")
     from pyshacl import validate
 
-    shapes = _shapes(str(ontology_dir() / "shapes.ttl"))
-    conforms, _, text = validate(_rdflib_graph(quads), shacl_graph=shapes, inference="none",
+    shapes = shapes_graph(str(ontology_dir() / "shapes.ttl"))
+    conforms, _, text = validate(rdflib_graph(quads), shacl_graph=shapes, inference="none",
                                  abort_on_first=False, allow_warnings=True)
     return Report(bool(conforms), text.count("Constraint Violation"), text)
 

@@ -7,7 +7,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import BuildError
+from ..errors import BuildError
 
 MARKER = "build.json"
 

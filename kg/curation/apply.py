@@ -1,4 +1,4 @@
-"""Curation files: review what the annotator extracted, correct it, keep corrections across rebuilds.
+"""Curation files: every fact as an editable entry, and the curator's decisions applied to the facts.
 
 ``kg review ID`` writes ``corpus/papers/ID/curation.yaml``: every extracted fact with its
 evidence (offsets + quote) and ``status: accept``. A curator sets ``status: reject`` or
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import yaml
 
-from .errors import CorpusError
-from .facts import (Administration, CsfFinding, Evidence, Finding, GradeAssessment, OutcomeFact, PaperFacts,
-                    Subject)
-from .ontology import Ontology
+from ..errors import CorpusError
+from ..facts import (Administration, CsfFinding, Evidence, Finding, GradeAssessment, OutcomeFact, PaperFacts,
+                     Subject)
+from ..ontology import Ontology
 
 FILE = "curation.yaml"
 STATUSES = ("accept", "reject", "edit")
@@ -38,6 +38,8 @@ _TERM_FIELDS = {"agent", "diagnosis", "cell_therapy"}
 
 @dataclass(frozen=True)
 class CurationReport:
+    """What applying a curation file did: entries applied, and entries whose anchor no longer matches."""
+
     applied: tuple[str, ...]
     stale: tuple[str, ...]
 
@@ -137,7 +139,9 @@ def _evidence(entry: dict, text: str, where: str) -> Evidence | None:
     s0 = text.rfind("\n\n", 0, a) + 1 if text.rfind("\n\n", 0, a) >= 0 else 0
     s1 = text.find("\n\n", b)
     s1 = len(text) if s1 < 0 else s1
-    return Evidence(a, b, s0, s1, text[a:b], text[s0:s1])
+    # the paragraph around the quote stands in for the sentence; kg.facts builds machine evidence
+    # from the sentence itself, so curated and machine evidence can differ (issue #13: one builder)
+    return Evidence(start=a, end=b, sent_start=s0, sent_end=s1, quote=text[a:b], sentence=text[s0:s1])
 
 
 def apply_curation(facts: PaperFacts, path: Path, text: str, onto: Ontology,

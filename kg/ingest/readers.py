@@ -9,26 +9,28 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from defusedxml import ElementTree as ET
 from defusedxml.common import DefusedXmlException
 
-from .corpus import read_input_bytes, read_text_file
-from .errors import InputError
+from ..errors import InputError
+from .files import read_input_bytes, read_text_file
 
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+[^\s\"<>.,;)\]])")
 _PMID = re.compile(r"\bPMID:?\s*(\d{5,9})\b")
 _REF_LINE = re.compile(r"^\s*\[?(\d{1,3})[.\])]\s+(.+)$")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Document:
+    """One paper read from an input file: its text, metadata and the original bytes to keep beside it."""
+
     text: str
     meta: dict = field(default_factory=dict)
-    source: bytes = b""
+    source: bytes = b""       # the input file when it is not plain text (kept as source.xml/json)
     source_name: str = ""
 
 
@@ -288,6 +290,8 @@ READERS: dict[str, Callable[[Path, bytes], list[Document]]] = {
     "text": read_text, "pubmed": read_pubmed, "jats": read_jats, "bioc": read_bioc_xml, "bioc-json": read_bioc_json,
 }
 
+SOURCE_NAMES = {"pubmed": "source.xml", "jats": "source.xml", "bioc": "source.xml", "bioc-json": "source.json"}
+
 
 def detect_format(path: Path, data: bytes) -> str:
     """The reader name for ``data``, by content."""
@@ -320,7 +324,6 @@ def read_documents(path: Path, fmt: str | None = None) -> tuple[str, list[Docume
     for d in docs:
         if not d.text.strip():
             raise InputError(f"{path}: the {name} file has no text to annotate")
-        d.source = data if name != "text" else b""
-        d.source_name = {"pubmed": "source.xml", "jats": "source.xml", "bioc": "source.xml",
-                         "bioc-json": "source.json"}.get(name, "")
-    return name, docs
+    if name == "text":
+        return name, docs
+    return name, [replace(d, source=data, source_name=SOURCE_NAMES[name]) for d in docs]

@@ -15,11 +15,14 @@ import tempfile
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from typing import TYPE_CHECKING
+
 import networkx as nx
 
-from .facts import PaperFacts
-from .facts import Evidence
-from .ontology import Ontology
+from ..ontology import Ontology
+
+if TYPE_CHECKING:   # only reads the records; importing kg.facts would load spaCy
+    from ..facts import Evidence, PaperFacts
 
 NODE_TYPES = {
     "paper": "#4e79a7", "patient": "#f28e2b", "cohort": "#edc948", "drug": "#59a14f",

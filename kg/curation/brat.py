@@ -1,4 +1,4 @@
-"""Mentions in brat standoff (.txt + .ann) for correction in brat or INCEpTION, and back.
+"""Mentions as brat standoff (.txt + .ann) for correction in brat or INCEpTION, and curated ones back.
 
 Export writes every mention as a text-bound annotation (``T1<TAB>DRUG 1060 1072<TAB>methotrexate``,
 split into fragments at line breaks) and its normalized values as an ``AnnotatorNotes``
@@ -9,17 +9,28 @@ the annotator's mentions for that paper.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .annotate.model import Mention
-from .annotate.pipeline import AnnotatedPaper, with_context
-from .errors import CorpusError
-from .ontology import Ontology
+from ..annotate import AnnotatedPaper, Mention, annotate_text, with_context
+from ..errors import CorpusError, InputError
+from ..ingest.corpus import load_paper, papers_dir
+from ..ontology import Ontology
 
 FILE = "mentions.ann"
 _T = re.compile(r"^(T\d+)\t(\S+) (\d+ \d+(?:;\d+ \d+)*)\t(.*)$")
 _NOTE = re.compile(r"^#\d+\tAnnotatorNotes (T\d+)\t(.*)$")
+
+
+@dataclass(frozen=True)
+class Span:
+    """One text-bound annotation of a .ann file, checked against the paper text."""
+
+    label: str
+    start: int
+    end: int
+    values: dict = field(default_factory=dict, compare=False)
 
 
 def _fmt(v) -> str:
@@ -57,8 +68,8 @@ def _value(s: str):
         return s
 
 
-def parse_ann(path: Path, text: str) -> list[tuple[str, int, int, dict]]:
-    """(label, start, end, values) of a .ann file, checked against ``text``."""
+def parse_ann(path: Path, text: str) -> list[Span]:
+    """The spans of a .ann file, checked against ``text``."""
     spans: dict[str, tuple[str, int, int]] = {}
     notes: dict[str, dict] = {}
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -83,17 +94,18 @@ def parse_ann(path: Path, text: str) -> list[tuple[str, int, int, dict]]:
         if line[0] in "RAENM*":
             continue  # relations, attributes, events, normalizations: not used
         raise CorpusError(f"{path}:{n}: not a brat standoff line: {line[:60]!r}")
-    return [(label, a, b, notes.get(t, {})) for t, (label, a, b) in spans.items()]
+    return [Span(label, a, b, notes.get(t, {})) for t, (label, a, b) in spans.items()]
 
 
 _ENTITY = {"DRUG", "CELL_THERAPY", "DRUG_CLASS", "REGIMEN", "DIAGNOSIS", "PROCEDURE", "GRADING_SYSTEM"}
 
 
-def with_mentions(ann: AnnotatedPaper, items, onto: Ontology, path: Path) -> AnnotatedPaper:
+def with_mentions(ann: AnnotatedPaper, spans: list[Span], onto: Ontology, path: Path) -> AnnotatedPaper:
     """``ann`` with its mentions replaced by curated ones (normalized offsets recomputed)."""
     norm = ann.layout.norm
     mentions = []
-    for label, a, b, values in items:
+    for span in spans:
+        label, a, b, values = span.label, span.start, span.end, dict(span.values)
         term = ""
         if label in _ENTITY and values.get("concept"):
             t = onto.by_label(str(values["concept"]))
@@ -109,7 +121,32 @@ def with_mentions(ann: AnnotatedPaper, items, onto: Ontology, path: Path) -> Ann
         if "refs" in values and not isinstance(values["refs"], tuple):
             values["refs"] = (values["refs"],)
         vals = tuple((k, v) for k, v in values.items())
-        mentions.append(Mention(label, a, b, ann.text[a:b], vals, norm.to_normalized(a), norm.to_normalized(b),
-                                term, (("curated", True),)))
+        mentions.append(Mention(label=label, start=a, end=b, text=ann.text[a:b], values=vals,
+                                nstart=norm.to_normalized(a), nend=norm.to_normalized(b), term=term,
+                                extra=(("curated", True),)))
     mentions.sort(key=lambda m: (m.start, m.end, m.label))
     return with_context(ann, mentions)
+
+
+def export_paper(corpus: Path, paper_id: str, folder: Path) -> tuple[Path, int]:
+    """Write ID.txt, ID.ann and annotation.conf into ``folder``; returns the .ann path and the mention count."""
+    paper = load_paper(corpus, paper_id)
+    ann = annotate_text(paper.text, paper.id)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{paper.id}.txt").write_bytes(paper.text.encode("utf-8"))
+    (folder / f"{paper.id}.ann").write_text(to_ann(ann), encoding="utf-8")
+    (folder / "annotation.conf").write_text(annotation_conf({m.label for m in ann.mentions}), encoding="utf-8")
+    return folder / f"{paper.id}.ann", len(ann.mentions)
+
+
+def import_ann(corpus: Path, paper_id: str, ann_file: Path) -> tuple[Path, int]:
+    """Check ``ann_file`` against the paper and store it as the paper's mentions.ann (used by the next build)."""
+    paper = load_paper(corpus, paper_id)
+    if not Path(ann_file).exists():
+        raise InputError(f"{ann_file}: no such file; check the path")
+    spans = parse_ann(Path(ann_file), paper.text)
+    target = papers_dir(corpus) / paper.id / FILE
+    shutil.copyfile(ann_file, target.with_suffix(".ann.tmp"))
+    target.with_suffix(".ann.tmp").replace(target)
+    return target, len(spans)

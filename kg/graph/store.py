@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, Store
 
-from .errors import StoreMissingError
+from ..errors import StoreMissingError
 
 STORE_DIR = "store"
 
@@ -58,3 +59,25 @@ def create_store(path: Path, nquads_files: list[Path], ontology_files: list[Path
     store.flush()
     store.optimize()
     del store
+
+
+def update_copy(old: Path, new: Path, remove: list[str], load: list[Path]) -> bool:
+    """Checkpoint the store at ``old`` into ``new``, drop the named graphs ``remove``, load the N-Quads ``load``.
+
+    Returns False (and leaves no ``new``) when the checkpoint cannot be made; the caller then builds afresh.
+    """
+    try:
+        src = Store(str(old))
+        src.backup(str(new))
+        del src
+    except OSError:
+        shutil.rmtree(new, ignore_errors=True)
+        return False
+    store = Store(str(new))
+    for iri in remove:
+        store.remove_graph(NamedNode(iri))
+    for path in load:
+        store.load(path=str(path), format=RdfFormat.N_QUADS)
+    store.flush()
+    del store
+    return True

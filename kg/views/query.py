@@ -1,26 +1,17 @@
-"""Competency questions and any SPARQL over the built store, with result formats."""
+"""Competency questions (ontology/queries/*.rq) and any SELECT over the built store, with a time limit."""
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Variable
 
-from .errors import QueryError
-from .ontology import ontology_dir
-from .store import open_store
+from ..errors import QueryError
+from ..graph.store import open_store
+from ..ontology import ontology_dir
+from .results import Result
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-@dataclass(frozen=True)
-class Result:
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
 
 
 def queries_dir() -> Path:
@@ -118,36 +109,3 @@ def _run(out: Path, sparql: str, bindings: dict[str, str] | None = None) -> Resu
     cols = tuple(v.value for v in res.variables)
     rows = tuple(tuple(_cell(sol[c]) for c in cols) for sol in res)
     return Result(cols, rows)
-
-
-def _csv(r: Result) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(r.columns)
-    w.writerows(r.rows)
-    return buf.getvalue()
-
-
-def _json(r: Result) -> str:
-    return json.dumps([dict(zip(r.columns, row)) for row in r.rows], indent=2, ensure_ascii=False) + "\n"
-
-
-def _table(r: Result) -> str:
-    widths = [max([len(c)] + [len(row[i]) for row in r.rows]) for i, c in enumerate(r.columns)]
-    widths = [min(w, 60) for w in widths]
-
-    def line(vals):
-        return "  ".join((v if len(v) <= 60 else v[:57] + "...").ljust(w) for v, w in zip(vals, widths)).rstrip()
-    out = [line(r.columns), line(["-" * w for w in widths])] + [line(row) for row in r.rows]
-    out.append(f"({len(r.rows)} row{'s' if len(r.rows) != 1 else ''})")
-    return "\n".join(out) + "\n"
-
-
-FORMATS = {"table": _table, "csv": _csv, "json": _json}
-
-
-def format_result(r: Result, fmt: str) -> str:
-    try:
-        return FORMATS[fmt](r)
-    except KeyError:
-        raise QueryError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}") from None

@@ -6,34 +6,16 @@ the exact quote, plus the sentence) and to the annotator version that produced i
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 
-from .facts import PaperFacts
-from .facts import Evidence
-from .ontology import NS, Ontology
+from ..ontology import NS, Ontology
+from .iris import BIBO, CITO, DCT, FABIO, ID, OA, PROV, QUDT_UNIT, RDF, RDFS, XSD, graph_iri, paper_iri
 
-ID = "https://w3id.org/icans-kg/id/"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-PROV = "http://www.w3.org/ns/prov#"
-OA = "http://www.w3.org/ns/oa#"
-CITO = "http://purl.org/spar/cito/"
-FABIO = "http://purl.org/spar/fabio/"
-BIBO = "http://purl.org/ontology/bibo/"
-DCT = "http://purl.org/dc/terms/"
-QUDT_UNIT = "http://qudt.org/vocab/unit/"
-ONTOLOGY_GRAPH = ID + "graph/ontology"
-
-
-def graph_iri(paper_id: str) -> str:
-    return f"{ID}graph/{quote(paper_id, safe='')}"
-
-
-def paper_iri(paper_id: str) -> str:
-    return f"{ID}paper/{quote(paper_id, safe='')}"
+if TYPE_CHECKING:   # the writer only reads the records; importing kg.facts would load spaCy
+    from ..facts import Evidence, PaperFacts
 
 
 def _h(*parts) -> str:

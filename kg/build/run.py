@@ -1,0 +1,142 @@
+"""The build itself: reuse unchanged papers, process the others, load the store, write pages and exports.
+
+Incremental: every paper has a key (its text, resolved metadata, curator files, the kg
+code and the ontology); a paper whose key did not change reuses its previous artifacts
+(hard links) and its named graph in the store, which starts as an Oxigraph checkpoint of
+the previous store. Changed papers are processed in worker processes (``jobs``) that
+send back only bytes, never spaCy Docs. Everything is written to a staging folder that
+replaces the old outputs only when complete.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Callable
+
+from ..annotate import ANNOTATOR_VERSION
+from ..errors import BuildError, KgError
+from ..graph.iris import ONTOLOGY_GRAPH, graph_iri
+from ..graph.links import corpus_index, linked_meta
+from ..graph.store import STORE_DIR, create_store, update_copy
+from ..ingest.corpus import Paper, load_corpus
+from ..ontology import Ontology, load_ontology, ontology_dir
+from ..views.html import SiteBuilder
+from ..views.projection import ExportWriter
+from .keys import code_digest, paper_key
+from .outdir import MARKER, build_lock, recover, staging_dir, switch_in
+from .report import COUNTS, BuildReport
+from .worker import Job, default_jobs, process_all
+
+
+def run(corpus: Path, out: Path, progress: Callable[[str], None] | None = None, jobs: int | None = None,
+        full: bool = False) -> BuildReport:
+    """Build the graph of every paper in ``corpus`` into ``out`` (see kg.build.build)."""
+    papers = load_corpus(corpus)
+    if not papers:
+        raise BuildError(f"{corpus}: no papers; add one with `kg add PATH --corpus {corpus}`")
+    onto = load_ontology()
+    recover(out)
+    with build_lock(out):
+        staged = staging_dir(out)
+        try:
+            report = _build_into(staged, papers, onto, progress, corpus, out, jobs or default_jobs(), full)
+            switch_in(staged, out)
+        except KgError:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
+        except Exception as e:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise BuildError(f"build failed ({type(e).__name__}: {e}); the previous outputs in {out} are untouched") from e
+    return BuildReport(out, report["papers"], report["mentions"], report["quads"], report["facts"],
+                       tuple(report["warnings"]), tuple(report.pop("_annotated")))
+
+
+def _previous(out: Path, onto_digest: str) -> dict:
+    try:
+        prev = json.loads((out / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return prev if prev.get("ontology") == onto_digest and prev.get("code") == code_digest() else \
+        prev | {"_store_unusable": True}
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, corpus: Path, out: Path, jobs: int,
+                full: bool) -> dict:
+    for d in ("rdf", "mentions", "projection", "html"):
+        (staged / d).mkdir()
+    index = corpus_index(papers)
+    prev = {} if full else _previous(out, onto.digest)
+    prev_keys = prev.get("keys", {})
+    todo, reused, keys = [], [], {}
+    for paper in papers:
+        meta = linked_meta(paper, index)
+        key = paper_key(paper, meta, corpus, onto.digest)
+        keys[paper.id] = key
+        old = [out / "rdf" / f"{paper.id}.nq", out / "mentions" / f"{paper.id}.json",
+               out / "projection" / f"{paper.id}.json", out / "html" / f"paper-{paper.id}.html"]
+        new = [staged / "rdf" / f"{paper.id}.nq", staged / "mentions" / f"{paper.id}.json",
+               staged / "projection" / f"{paper.id}.json", staged / "html" / f"paper-{paper.id}.html"]
+        if prev_keys.get(paper.id) == key and all(p.exists() for p in old):
+            reused.append(paper.id)
+            for src, dst in zip(old, new):
+                _link_or_copy(src, dst)
+        else:
+            todo.append(Job(paper, meta, key, corpus))
+    stats = prev.get("per_paper", {})
+    per_paper = {pid: stats[pid] for pid in reused if pid in stats}
+    warnings_by_paper = {pid: prev.get("warnings_by_paper", {}).get(pid, []) for pid in reused}
+    step = (lambda i, n, pid: progress(f"[{i}/{n}] {pid}")) if progress else None
+    if progress:
+        progress(f"annotating {len(todo)} paper(s), reusing {len(reused)}")
+    for res in process_all(todo, jobs, step):
+        (staged / "rdf" / f"{res.id}.nq").write_bytes(res.nquads)
+        (staged / "mentions" / f"{res.id}.json").write_bytes(res.mentions_json)
+        (staged / "projection" / f"{res.id}.json").write_bytes(res.projection)
+        (staged / "html" / f"paper-{res.id}.html").write_bytes(res.page)
+        per_paper[res.id] = {"mentions": res.n_mentions, "quads": res.n_quads, "facts": res.counts}
+        warnings_by_paper[res.id] = list(res.warnings)
+    if progress:
+        progress("loading the store")
+    _store(staged, out, papers, [job.paper.id for job in todo], prev)
+    if progress:
+        progress("writing HTML and exports")
+    ids = [p.id for p in papers]
+
+    exports, site = ExportWriter(staged / "graph.graphml", staged / "graph.json"), SiteBuilder()
+    for i in ids:   # streamed one paper at a time: memory does not grow with the corpus
+        part = json.loads((staged / "projection" / f"{i}.json").read_bytes())
+        exports.add(part["export"])
+        site.add(i, part["site"])
+    exports.close()
+    site.write(staged / "html")
+    counts = {k: sum(per_paper[i]["facts"][k] for i in ids) for k in COUNTS}
+    warnings = [w for i in ids for w in warnings_by_paper.get(i, [])]
+    report = {"papers": len(papers), "mentions": sum(per_paper[i]["mentions"] for i in ids),
+              "quads": sum(per_paper[i]["quads"] for i in ids), "facts": counts, "warnings": warnings,
+              "annotator": ANNOTATOR_VERSION, "code": code_digest(), "ontology": onto.digest, "keys": keys,
+              "per_paper": {i: per_paper[i] for i in ids}, "warnings_by_paper": {i: warnings_by_paper[i] for i in ids}}
+    (staged / MARKER).write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    report["_annotated"] = [job.paper.id for job in todo]
+    return report
+
+
+def _store(staged: Path, out: Path, papers: list[Paper], changed: list[str], prev: dict) -> None:
+    """The staged store: a checkpoint of the previous one with changed graphs replaced, or a new one."""
+    odir = ontology_dir()
+    old_store = out / STORE_DIR
+    if prev and not prev.get("_store_unusable") and old_store.is_dir():
+        gone = set(prev.get("keys", {})) - {p.id for p in papers}
+        if update_copy(old_store, staged / STORE_DIR, [graph_iri(pid) for pid in sorted(set(changed) | gone)],
+                       [staged / "rdf" / f"{pid}.nq" for pid in changed]):
+            return
+    create_store(staged / STORE_DIR, [staged / "rdf" / f"{p.id}.nq" for p in papers],
+                 [odir / "icans.ttl", odir / "schema.ttl"], ONTOLOGY_GRAPH)

@@ -1,0 +1,1 @@
+"""Human corrections: curation files (review, apply), brat standoff mentions, and fact-level diffs."""

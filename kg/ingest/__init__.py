@@ -1,0 +1,1 @@
+"""Papers in: input files, their formats (a registry of readers) and the corpus on disk."""
