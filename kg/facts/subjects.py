@@ -283,6 +283,13 @@ def _subtract(pieces, holes):
     return out
 
 
+def _starts_with(cue: re.Pattern, text: str, lo: int, hi: int) -> bool:
+    """Whether a sentence opens with ``cue`` (after a section label such as "Methods:")."""
+    lab = inline_label(text[lo:hi])
+    return cue.match(text, lo + (lab[2] if lab else 0), hi) is not None or \
+        cue.match(text, lo + len(text[lo:hi]) - len(text[lo:hi].lstrip()), hi) is not None
+
+
 def assign_scopes(view: PaperView) -> list[Scope]:
     """Every subject scope of the paper, own subjects first, then cited studies."""
     secs = view.layout.sections
@@ -319,10 +326,10 @@ def assign_scopes(view: PaperView) -> list[Scope]:
     intro_kinds = ("abstract", "methods", "results", "front", "abstract_case")
     own_cohort = any(series.search(text, s.start, s.end) and not view.mentions_in(s.start, s.end, "CITATION")
                      for s, _, _ in own_sents if secs[s.section].kind in intro_kinds) or {"methods", "results"} <= kinds
-    single = subject_cue("SINGLE_CASE")
+    single, single_start = subject_cue("SINGLE_CASE"), subject_cue("SINGLE_CASE_START")
     titles = [s for s in view.layout.sentences if secs[s.section].kind == "title"]
-    one_patient = any(single.search(text, s.start, s.end) for s, _, _ in own_sents
-                      if secs[s.section].kind not in ("discussion", "conclusion")) or \
+    one_patient = any(single.search(text, s.start, s.end) or _starts_with(single_start, text, s.start, s.end)
+                      for s, _, _ in own_sents if secs[s.section].kind not in ("discussion", "conclusion")) or \
         any(single.search(text, s.start, s.end) for s in titles)
     explicit_series = any(series.search(text, s.start, s.end) and not view.mentions_in(s.start, s.end, "CITATION")
                           for s, _, _ in own_sents if secs[s.section].kind in intro_kinds)

@@ -71,7 +71,8 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces):
     csf: list[CsfFinding] = []
     events: list[_Event] = []
     clock = DayClock(view)
-    refractory, persist, neuro, sequence = (course(onto, c) for c in ("REFRACTORY", "PERSIST", "NEURO", "SEQUENCE"))
+    refractory, persist, neuro, sequence, failure = (course(onto, c) for c in
+                                                     ("REFRACTORY", "PERSIST", "NEURO", "SEQUENCE", "FAILURE"))
     prev_text = ""
     for sent, lo, hi in scope.pieces:
         days = clock.read(sent, lo, hi)
@@ -85,6 +86,12 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces):
         for g in givens:
             if g.status == "referenced":
                 events.append(_Event(g.start, 1, "ref", {"agent": g.agent, "span": (g.start, g.end)}))
+        for m in failure.finditer(text, lo, hi):
+            groups = _failed_lists(view, onto, text, m.end(), hi)
+            if groups:
+                events.append(_Event(m.start(), 1, "failed", {"groups": groups, "span": (m.start(), m.end()),
+                                                               "neuro": bool(neuro.search(text, lo, hi)),
+                                                               "day": days.at(m.start())}))
         system = next((m.term for m in view.mentions_in(lo, hi, "GRADING_SYSTEM")), None)
         for m in view.mentions_in(lo, hi, "GRADE"):
             if m.has("NEGATED", "HYPOTHETICAL", "GENERIC"):
@@ -243,6 +250,19 @@ def _course(onto: Ontology, events: list[_Event], text: str):
             step = Step(set(d["agents"]), d["route"], d["day"], e.pos, d["span"], d["explicit"], d["steroid"], last_icans)
             steps.append(step)
             current = step
+        elif e.kind == "failed":
+            # "refractory to lorazepam, levetiracetam and phenobarbital": given, and failed
+            if not (neuro or d["neuro"]):
+                continue
+            for agents in d["groups"]:
+                # "despite high-dose steroids": the dexamethasone step told before, by its class
+                step = next((s for s in reversed(steps) if s.agents == agents or
+                             all(any(onto.is_a(x, c) for x in s.agents) for c in agents)), None)
+                if step is None:
+                    steroid = all(onto.is_a(x, "Corticosteroid") for x in agents if not onto.terms[x].supportive)
+                    step = Step(set(agents), None, d["day"], e.pos, d["span"], False, steroid, last_icans)
+                    steps.append(step)
+                _fail(step, e.pos)
         elif e.kind in ("persist", "switch"):
             if current is not None and e.pos > current.pos and not _positive(current):
                 _fail(current, e.pos)
@@ -269,6 +289,30 @@ def _course(onto: Ontology, events: list[_Event], text: str):
         if s.steroid and (s.failed or _final(s) == "no_response"):
             failed_steroid = True
     return steps, links
+
+
+_LIST_GAP = re.compile(r"(?:[\s,;/+]|\band\b|\bor\b|\bthen\b|\bincreasing\s+doses\s+of\b|\bhigh[- ]dose\b|"
+                       r"\bpulse\b|\bsystemic\b|\bintravenous\b|\bIV\b|\bintrathecal\b|\bIT\b|\bfirst-line\b)*", re.I)
+
+
+def _failed_lists(view: PaperView, onto: Ontology, text: str, start: int, hi: int) -> list[frozenset]:
+    """The ICANS treatments coordinated right after a failure cue: one group for two drugs given together
+    ("refractory to IL-6 blockade and steroids"), one each when three or more are listed in turn."""
+    items, pos = [], start
+    for m in view.mentions_in(start, hi, "DRUG", "DRUG_CLASS", "REGIMEN"):
+        if not _LIST_GAP.fullmatch(text[pos:m.nstart]):
+            break
+        t = onto.terms[m.term]
+        pos = m.nend
+        if m.label == "REGIMEN":
+            items.append(frozenset(t.components))
+        elif t.directed:
+            items.append(frozenset({m.term}))
+    if not items:
+        return []
+    if len(items) <= 2:
+        return [frozenset().union(*items)]
+    return items
 
 
 def _fail(step: Step, pos: int) -> None:
