@@ -186,10 +186,12 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
         t = onto.terms[m.term]
         if status_of(m, text, hi) != "given" or not t.directed or t.supportive:
             continue
+        route = next((r.value("route") for r in view.mentions_in(max(lo, m.nstart - 20), m.nend, "ROUTE")), None)
+        if onto.is_a(m.term, "Chemotherapy") and route != "intrathecal":
+            continue           # "chemotherapy" named alone is the lymphoma's treatment; for ICANS it is intrathecal
         clause = view.clause_start(lo, m.nstart)
         if any(a["clause"] == clause and any(onto.is_a(x, m.term) for x in a["agents"]) for a in acts):
             continue
-        route = next((r.value("route") for r in view.mentions_in(max(lo, m.nstart - 20), m.nend, "ROUTE")), None)
         same = next((a for a in acts if a["clause"] == clause and not a.get("drugs", True)), None)
         if same is not None:
             same["agents"].add(m.term)
