@@ -172,7 +172,8 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
             continue           # anticonvulsants given with the steroid are part of the step
         clause = view.clause_start(lo, g.start)
         last = acts[-1] if acts else None
-        if last and last["clause"] == clause and last["day"] == g.day and \
+        coordinated = last is not None and _COORDINATED.fullmatch(text[last["end"]:g.start]) is not None
+        if last and last["clause"] == clause and (last["day"] == g.day or coordinated) and \
                 not re.search(r"→|->|\bthen\b|\bfollowed\s+by\b|\bswitched\b|\breplaced\b|\bescalated\b", text[last["end"]:g.start], re.I):
             last["agents"].add(g.agent)
             last["route"] = last["route"] or g.route
@@ -293,6 +294,8 @@ def _course(onto: Ontology, events: list[_Event], text: str):
     return steps, links
 
 
+# drugs written as one list ("hydrocortisone+methotrexate+cytarabine", "MTX 12 mg, Ara-C 50 mg and HC 50 mg")
+_COORDINATED = re.compile(r"(?:[\s,;()/+.]|\band\b|\bplus\b|\bwith\b|\d+(?:\.\d+)?|\bmg(?:/kg|/m2)?\b|\bg\b|\bmcg\b)*", re.I)
 _LIST_GAP = re.compile(r"(?:[\s,;/+]|\band\b|\bor\b|\bthen\b|\bincreasing\s+doses\s+of\b|\bhigh[- ]dose\b|"
                        r"\bpulse\b|\bsystemic\b|\bintravenous\b|\bIV\b|\bintrathecal\b|\bIT\b|\bfirst-line\b)*", re.I)
 
