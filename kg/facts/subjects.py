@@ -141,6 +141,10 @@ class _CaseWalker:
                 if view.mentions_in(lo, hi, "CITATION") or not _NARRATIVE.search(text, lo, hi):
                     self.current = []      # a paragraph about something else ends the case
             for s, mk in zip(sents, marks):
+                paren = list(_PAREN_MARK.finditer(text, s.start, s.end)) if not mk else []
+                if len(paren) >= 2:
+                    self._paren_cases(s, paren)   # "a 69-year-old man (case 1) and a 67-year-old woman (case 2)"
+                    continue
                 if mk == [0]:
                     if self.scopes and self.current:   # "Both received ..." inside the cases' text
                         self._clauses(s, sorted(self.scopes))
@@ -152,6 +156,20 @@ class _CaseWalker:
                 if self.current:
                     self._clauses(s, self.current)
         return self.scopes
+
+    def _paren_cases(self, s: Sentence, marks) -> None:
+        """Each case takes the words before its parenthesized marker; what follows is said of them all."""
+        text = self.view.text
+        cases = [case_number(m.group("id")) for m in marks]
+        prev = s.start
+        for m, n in zip(marks, cases):
+            start = max(prev, text.rfind(",", prev, m.start()) + 1, text.rfind(" and ", prev, m.start()) + 4)
+            if n:
+                self.assign(s, start, m.end(), [n])
+            prev = m.end()
+        if prev < s.end:
+            self.assign(s, prev, s.end, [n for n in cases if n])
+        self.current = [n for n in cases if n]
 
     def _table_row(self, s: Sentence) -> list[int] | None:
         if not s.is_table_row:

@@ -62,8 +62,12 @@ class _Event:
     data: dict
 
 
-def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces):
-    """Subject, administrations, findings, grades, outcome facts and CSF findings of one patient."""
+def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, shared_pieces=()):
+    """Subject, administrations, findings, grades, outcome facts and CSF findings of one patient.
+
+    ``front_pieces`` (title, abstract) describe the patient when the paper has one case;
+    ``shared_pieces`` are the front matter of a paper with several, read for a diagnosis or
+    product named once for them all."""
     text = view.text
     subj = scope.key
     admins: list[Administration] = []
@@ -131,7 +135,7 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces):
     outcomes = [OutcomeFact(subj, e.data["code"], e.data["syndrome"], _outcome_day(e, outcome_links),
                             outcome_links[id(e)].key if id(e) in outcome_links else None, view.evidence(*e.data["span"]))
                 for e in events if e.kind == "outcome"]
-    subject = _subject(view, scope, outcomes, front_pieces, text)
+    subject = _subject(view, scope, outcomes, front_pieces, text, shared_pieces)
     return subject, admins, findings, _dedupe_grades(grades), outcomes, csf
 
 
@@ -388,7 +392,8 @@ def _outcome_day(e: _Event, links: dict) -> int | None:
     return d["day"]
 
 
-def _subject(view: PaperView, scope: Scope, outcomes: list[OutcomeFact], front_pieces, text: str) -> Subject:
+def _subject(view: PaperView, scope: Scope, outcomes: list[OutcomeFact], front_pieces, text: str,
+             shared_pieces=()) -> Subject:
     lo, hi = scope.pieces[0][1], scope.pieces[-1][2]
 
     def first(label, pieces):
@@ -403,6 +408,9 @@ def _subject(view: PaperView, scope: Scope, outcomes: list[OutcomeFact], front_p
 
     age, sex, diag = find("AGE"), find("SEX"), find("DIAGNOSIS")
     ct = find("CELL_THERAPY") or _bispecific(view, scope)
+    # several cases of one disease or product named once for all ("two cases ... after cilta-cel for myeloma")
+    diag = diag or _only(view, shared_pieces, "DIAGNOSIS")
+    ct = ct or _only(view, shared_pieces, "CELL_THERAPY")
     sex_value = sex.value("sex") if sex else None
     if sex_value is None:
         body = " ".join(text[a:b] for _, a, b in scope.pieces)
@@ -414,6 +422,13 @@ def _subject(view: PaperView, scope: Scope, outcomes: list[OutcomeFact], front_p
     return Subject(scope.key, scope.label, "patient", (), view.evidence(lo, min(hi, lo + 200)),
                    age.value("age") if age else None, sex_value,
                    diag.term if diag else None, ct.term if ct else None, died)
+
+
+def _only(view: PaperView, pieces, label: str):
+    """The mention of ``label`` in ``pieces`` when they name one term only (else None)."""
+    found = [m for _, a, b in pieces or () for m in view.mentions_in(a, b, label)
+             if not m.has("NEGATED", "HYPOTHETICAL", "HISTORICAL", "GENERIC")]
+    return found[0] if found and len({m.term for m in found}) == 1 else None
 
 
 def _bispecific(view: PaperView, scope: Scope):
