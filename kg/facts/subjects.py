@@ -23,20 +23,22 @@ _NO_FACTS = ("title", "references", "backmatter")
 _NOT_CASE_TEXT = ("intro", "discussion", "conclusion", "methods")
 _ID = r"(?:\d{1,2}|[A-H]\b|(?:I|II|III|IV|V|VI)\b|one|two|three|four|five|six)"
 # a case named at the start of a paragraph, sentence or clause
+_WHO = r"(?:patient|case|pt\.?|child|subject|participant|infant)"
 _MARK = re.compile(
-    rf"\s*(?:(?:in|for|at\s+presentation,?)\s+)?(?:(?:our|the)\s+)?(?:patient|case|pt\.?)\s*(?:no\.?\s*|#\s*)?(?P<id>{_ID})"
+    rf"\s*(?:(?:in|for|at\s+presentation,?)\s+)?(?:(?:our|the)\s+)?{_WHO}\s*(?:no\.?\s*|#\s*)?(?P<id>{_ID})"
     rf"(?![-./]\d|\s*(?:mg|g|days?|weeks?|months?|years?|%)\b)"
-    r"|\s*(?:(?:the|our)\s+)?(?P<ord>first|second|third|fourth|fifth|sixth)\s+(?:patient|case)\b", re.I)
+    rf"|\s*(?:(?:the|our)\s+)?(?P<ord>first|second|third|fourth|fifth|sixth)\s+(?:{_WHO}|man|woman|boy|girl|adult)\b"
+    r"|\s*(?:the|our)\s+(?P<ord2>second|third|fourth|fifth|sixth)(?=\s*,)", re.I)
 # several cases at once: "Patients 1 and 2", "Both patients", "both of them", "In both cases"
 _PLURAL = re.compile(
-    rf"\s*(?:(?:in|of)\s+)?(?:patients|cases|pts\.?)\s+(?P<ids>{_ID}(?:\s*(?:,|and|&)\s*{_ID})+)"
+    rf"\s*(?:(?:in|of)\s+)?(?:patients|cases|pts\.?|children|subjects)\s+(?P<ids>{_ID}(?:\s*(?:,|and|&)\s*{_ID})+)"
     r"|\s*(?:(?:in|of)\s+)?both\b(?:\s+(?:patients|cases|of\s+them))?|\s*(?:in\s+)?all\s+(?:\w+\s+)?(?:patients|cases)\b", re.I)
 # a case named after a person: "a 69-year-old man (case 1)"
 _PAREN_MARK = re.compile(rf"\((?:case|patient|pt\.?)\s*(?P<id>{_ID})\)", re.I)
 _TABLE_ID = re.compile(rf"\s*(?:(?:patient|case|pt\.?)\s*)?(?P<id>\d{{1,2}}|[A-H])\s*[|\t]", re.I)
 _NARRATIVE = re.compile(r"\b(?:he|she|his|her|him)\b|\bday\s*\+?\d|\bD\+?\d", re.I)
 _CLAUSE = re.compile(r";\s*")
-_ANY_CASE = re.compile(rf"\b(?:patients?|cases?|pts?\.?)\s+(?P<ids>{_ID}(?:\s*(?:,|and|&)\s*{_ID})*)", re.I)
+_ANY_CASE = re.compile(rf"\b(?:patients?|cases?|pts?\.?|child(?:ren)?|subjects?)\s+(?P<ids>{_ID}(?:\s*(?:,|and|&)\s*{_ID})*)", re.I)
 
 
 def _several(text: str, lo: int, hi: int) -> set[int]:
@@ -104,7 +106,7 @@ def _marks_at(text: str, pos: int, end: int) -> list[int] | None:
         return [0]   # all cases
     m = _MARK.match(text, pos, end)
     if m:
-        n = case_number(m.group("id") or m.group("ord"))
+        n = case_number(m.group("id") or m.group("ord") or m.group("ord2"))
         return [n] if n else None
     return None
 
@@ -153,6 +155,9 @@ class _CaseWalker:
                     self.current = mk
                 elif len(_several(text, s.start, s.end)) >= 2:
                     continue               # "grade 1 in patients 1 and 5 and grade 2 in patients 3 and 4"
+                elif self.current and view.mentions_in(s.start, s.end, "CITATION"):
+                    self.current = []      # "Our experience mirrors a series (3)": back to the literature
+                    continue
                 if self.current:
                     self._clauses(s, self.current)
         return self.scopes
