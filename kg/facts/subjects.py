@@ -367,4 +367,14 @@ def assign_scopes(view: PaperView) -> list[Scope]:
         own = Scope("patient", "patient", "patient", "case")
         own.pieces = _subtract(body, holes)
         return ([own] if own.pieces else []) + cited
+    # no introduction at all ("Results. Twenty-nine patients received siltuximab ..."): a group treated
+    # in the paper's own words, with no citation on it, is the paper's own series
+    group = _count_group()
+    told = [(s, a, b) for s, a, b in _subtract(own_sents, holes)
+            if secs[s.section].kind not in ("intro", "discussion", "conclusion")]
+    if any(group.search(text, a, b) and view.mentions_in(a, b, "DRUG", "DRUG_CLASS", "REGIMEN")
+           and not view.mentions_in(s.start, s.end, "CITATION") for s, a, b in told):
+        own = Scope("cohort", "cohort", "cohort", "own_cohort")
+        own.pieces = _subtract(own_sents, holes)
+        return [own] + cited
     return cited

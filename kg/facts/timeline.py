@@ -50,6 +50,7 @@ class Step:
     fail_pos: int | None = None
     better: bool = False                              # a later lower grade says it helped
     better_pos: int = 0
+    better_day: int | None = None
     refractory: bool = False
     key: str = ""
 
@@ -85,7 +86,8 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, sh
             if g.administered:
                 admins.append(_administration(view, subj, g))
         explicit = bool(refractory.search(text, lo, hi) or refractory.search(prev_text))
-        for act in _acts(view, onto, givens, text, lo, hi, days):
+        acts = _acts(view, onto, givens, text, lo, hi, days)
+        for act in acts:
             events.append(_Event(act["pos"], 0, "act", act | {"explicit": explicit}))
         for g in givens:
             if g.status == "referenced":
@@ -118,8 +120,11 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, sh
                 continue           # "... complete resolution in case 1, and partial improvement in case 2"
             offset = days.relative_offset(m.nstart, m.nend)
             day = None if offset is not None else days.at(m.nstart, m.nend)
+            clause = view.comma_clause(sent.start, sent.end, m.nstart)
             refs = [g.agent for g in givens if g.status in ("referenced", "historical") and
-                    view.comma_clause(sent.start, sent.end, g.start) == view.comma_clause(sent.start, sent.end, m.nstart)]
+                    view.comma_clause(sent.start, sent.end, g.start) == clause]
+            if any(view.comma_clause(sent.start, sent.end, a["pos"]) == clause for a in acts):
+                refs = []          # "X added when ICANS progressed on Y was followed by recovery": X's outcome
             events.append(_Event(m.nstart, 4, "outcome", {"code": m.value("outcome"), "syndrome": m.value("syndrome"),
                                                           "day": day, "offset": offset, "span": (m.nstart, m.nend),
                                                           "refs": refs, "sentence": (lo, hi)}))
@@ -231,6 +236,8 @@ def _course(onto: Ontology, events: list[_Event], text: str):
             if current is not None and last_icans is not None and d["grade"] > last_icans and e.pos > current.pos:
                 _fail(current, e.pos)
             elif current is not None and last_icans is not None and d["grade"] < last_icans and e.pos > current.pos:
+                if not current.better:
+                    current.better_day = d.get("day")
                 current.better = True   # a lower grade after the step: it helped, though no outcome word says so
                 current.better_pos = e.pos
             last_icans = d["grade"] if current is None or e.pos > current.pos else max(last_icans or 0, d["grade"])
@@ -239,6 +246,14 @@ def _course(onto: Ontology, events: list[_Event], text: str):
                 continue           # before any neurotoxicity: premedication, CRS, the product itself
             if onset is not None and d["day"] is not None and d["day"] < onset:
                 continue
+            if d.get("drugs") is False:
+                # "IL-1 blockade added when ICANS progressed": a step told before by its drug, retold by its class
+                named = next((s for s in reversed(steps) if
+                              all(any(onto.is_a(x, c) for x in s.agents) for c in d["agents"])), None)
+                if named is not None:
+                    current = named
+                    current.route = current.route or d["route"]
+                    continue
             told = next((s for s in steps if s.agents == d["agents"] and s is not current and
                          (s.start_day is None or d["day"] is None or s.start_day == d["day"])), None)
             if told is not None:
@@ -367,6 +382,10 @@ def _findings(view: PaperView, subj: str, steps: list[Step]) -> list[Finding]:
         first = positive[0] if positive else None
         response_day = first[1] if first else None
         days_to = None
+        if s.better and s.better_day is not None and (first is None or s.better_pos < first[3]):
+            first, response_day = None, s.better_day     # a lower grade said before any outcome word
+            if s.start_day is not None:
+                days_to = response_day - s.start_day
         if first is not None:
             if first[2] is not None:
                 days_to = first[2]
