@@ -372,9 +372,16 @@ def assign_scopes(view: PaperView) -> list[Scope]:
     group = _count_group()
     told = [(s, a, b) for s, a, b in _subtract(own_sents, holes)
             if secs[s.section].kind not in ("intro", "discussion", "conclusion")]
-    if any(group.search(text, a, b) and view.mentions_in(a, b, "DRUG", "DRUG_CLASS", "REGIMEN")
+    if any(group.search(text, a, b) and view.mentions_in(a, b, "DRUG", "DRUG_CLASS", "REGIMEN", "CELL_THERAPY")
            and not view.mentions_in(s.start, s.end, "CITATION") for s, a, b in told):
         own = Scope("cohort", "cohort", "cohort", "own_cohort")
         own.pieces = _subtract(own_sents, holes)
+        return [own] + cited
+    # nor a patient introduced: a course told day by day ("grade 2 ICANS appeared on day 4 and
+    # dexamethasone was begun") is one patient's
+    if any(_NARRATIVE.search(text, a, b) and view.mentions_in(a, b, "DAY") and view.mentions_in(a, b, "DRUG", "GRADE")
+           and not view.mentions_in(s.start, s.end, "CITATION") for s, a, b in told):
+        own = Scope("patient", "patient", "patient", "case")
+        own.pieces = [p for p in told]
         return [own] + cited
     return cited
