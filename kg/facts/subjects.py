@@ -147,6 +147,8 @@ class _CaseWalker:
                 if len(paren) >= 2:
                     self._paren_cases(s, paren)   # "a 69-year-old man (case 1) and a 67-year-old woman (case 2)"
                     continue
+                if len(paren) == 1 and paren[0].start() - s.start < 80 and case_number(paren[0].group("id")):
+                    mk = [case_number(paren[0].group("id"))]   # "A 76-year-old man (case 1) developed ..."
                 if mk == [0]:
                     if self.scopes and self.current:   # "Both received ..." inside the cases' text
                         self._clauses(s, sorted(self.scopes))
