@@ -253,7 +253,8 @@ class _Reader:
                        and c.kind in ("in", "percent", "subset", "all", "none", "group")), None)
         if agents and lead is not None and result is not None and lead.start < out.nstart \
                 and _GIVEN_VERB.search(text, lead.end, result.start) and (result.n is None or result.n <= lead.n):
-            subset_group = Group(lead.n, agents, route, None, a)
+            parent = self.current.refractory if lead.kind == "subset" and self.current is not None else None
+            subset_group = Group(lead.n, agents, route, parent, a)   # "Eight of these ...": their setting too
         if arm is not None:
             agents, route = agents or arm.agents, route or arm.route
             group = arm
@@ -410,8 +411,15 @@ def extract_group(view: PaperView, scope: Scope, onto: Ontology):
     if scope.mode == "cited":
         refractory_scope = False
     else:
-        refractory_scope = any(refractory_re.search(text, a, b) for s, a, b in scope.pieces
-                               if secs[s.section].kind in defining) or \
+        # the series is steroid-refractory if its title says so or the sentence introducing it does
+        # ("40 adults with steroid-refractory ICANS"), not when a later subgroup is ("the other 4 ... after steroid failure")
+        intro = []
+        for s, a, b in scope.pieces:
+            if secs[s.section].kind in defining:
+                intro.append((a, b))
+                if counts_in(text, a, b):
+                    break          # the sentences up to the one that counts the series
+        refractory_scope = any(refractory_re.search(text, a, b) for a, b in intro) or \
             any(refractory_re.search(text, s.start, s.end) for s in view.layout.sentences if secs[s.section].kind == "title")
     reader = _Reader(view, onto, scope, refractory_scope)
 
