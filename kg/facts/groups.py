@@ -170,6 +170,11 @@ class _Reader:
         group_counts = [c for c in counts if c.kind in ("group", "eq", "subset", "percent", "fraction") and c.n]
         if not group_counts:
             return
+        if not group_counts and agents:
+            # "ICANS occurred in 21, all of whom received dexamethasone"
+            group_counts = [c for c in counts if c.kind == "in" and c.n]
+        if not group_counts:
+            return
         c = group_counts[0]
         if c.kind == "fraction" and not (agents or refractory):
             return              # "ICANS occurred in 55 of 180": a rate, not a group given something
