@@ -168,8 +168,6 @@ class _Reader:
     def _define(self, lo: int, hi: int, counts: list[Count], agents, route, refractory: bool) -> None:
         """A sentence without an outcome may introduce a subgroup: a count with a treatment or a setting."""
         group_counts = [c for c in counts if c.kind in ("group", "eq", "subset", "percent", "fraction") and c.n]
-        if not group_counts:
-            return
         if not group_counts and agents:
             # "ICANS occurred in 21, all of whom received dexamethasone"
             group_counts = [c for c in counts if c.kind == "in" and c.n]
