@@ -110,6 +110,10 @@ class _Reader:
 
     def read(self, sent, lo: int, hi: int, givens: list[Given]) -> None:
         text = self.text
+        # "given to ten patients whose ICANS had not improved on dexamethasone": the setting, not a result,
+        # and the steroid named in it is not the treatment the result is about
+        defining = [(m.start(), m.end()) for m in self.refractory_re.finditer(text, lo, hi)]
+        givens = [g for g in givens if g.status == "given" or not any(a <= g.start < b for a, b in defining)]
         for m in list(self.refractory_re.finditer(text, lo, hi)) + list(self.first_line_re.finditer(text, lo, hi)):
             a, b = (m.start(), m.end()) if m.re is self.refractory_re else view_clause(self.view, sent, m.start())
             for d in self.view.mentions_in(a, b, "DRUG"):
@@ -128,7 +132,8 @@ class _Reader:
                 self.groups.append(self.root)
                 self.current = self.root
         outs = [m for m in self.view.mentions_in(lo, hi, "OUTCOME")
-                if m.value("syndrome") == "ICANS" and m.value("outcome") != "death" and not _group_name(text, m)]
+                if m.value("syndrome") == "ICANS" and m.value("outcome") != "death" and not _group_name(text, m)
+                and not any(a <= m.nstart < b for a, b in defining)]
         sentence_refractory = bool(self.refractory_re.search(text, lo, hi))
         if self.scope.mode == "cited" and _CONTINUES.match(text, lo, hi):
             # "after steroid failure it helped 6 of 11 [11] and 1 of 1 [12]": one setting for both
