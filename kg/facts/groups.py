@@ -294,6 +294,9 @@ class _Reader:
                 treated = None      # "NEs were often resolved with dexamethasone": no number at all
         if treated is None and vague and self.scope.mode != "cited":
             pass                    # a series' uncounted result is still a result
+        elif treated is None and any(c.kind in ("share", "share_of") for c in counts) and self.scope.mode != "cited" \
+                and not _COMPARATIVE.search(text, ca, cb):
+            pass                    # "improvement was observed in 65%" of a subgroup never counted
         elif treated is None and (self.scope.mode != "cited" or _COMPARATIVE.search(text, ca, cb)):
             return              # no count and no study size; a comparison ("faster recovery than") is no result
         refractory = sentence_refractory or self.refractory_re.search(text, a, b) is not None
@@ -332,7 +335,12 @@ class _Reader:
             responders = 0 if then.kind == "none" else (then.n if then.kind == "subset" else treated)
         elif frac is not None:
             responders, treated = frac.n, frac.of
-        elif any(c.kind == "share" for c in counts) and not any(c.kind in ("percent", "in", "subset") for c in counts):
+        elif any(c.kind == "share_of" for c in counts) and size is not None and \
+                not any(c.kind in ("percent", "in", "subset") for c in counts):
+            # "Seventy percent of them improved" after "Forty patients were treated": 28 of 40
+            share = next(c for c in counts if c.kind == "share_of")
+            treated, responders = size, round(share.pct * size / 100)
+        elif any(c.kind in ("share", "share_of") for c in counts) and not any(c.kind in ("percent", "in", "subset") for c in counts):
             # "60% had improvement": responders unknown in number; treated only if a count is written here
             alls = next((c for c in counts if c.kind in ("all", "group", "eq") and c.n), None)
             treated = alls.n if alls is not None else None
