@@ -385,9 +385,10 @@ def assign_scopes(view: PaperView) -> list[Scope]:
     group, fraction = _count_group(), _fraction()
     told = [(s, a, b) for s, a, b in _subtract(own_sents, holes)
             if secs[s.section].kind not in ("intro", "discussion", "conclusion")]
-    if any((group.search(text, a, b) and view.mentions_in(a, b, "DRUG", "DRUG_CLASS", "REGIMEN", "CELL_THERAPY")
-            or fraction.search(text, a, b) and view.mentions_in(a, b, "OUTCOME"))
-           and not view.mentions_in(s.start, s.end, "CITATION") for s, a, b in told):
+    uncited = [(s, a, b) for s, a, b in told if not view.mentions_in(s.start, s.end, "CITATION")]
+    treated = any(view.mentions_in(a, b, "DRUG", "DRUG_CLASS", "REGIMEN", "CELL_THERAPY") for _, a, b in uncited)
+    if any((group.search(text, a, b) and treated or fraction.search(text, a, b) and view.mentions_in(a, b, "OUTCOME"))
+           for s, a, b in uncited):
         own = Scope("cohort", "cohort", "cohort", "own_cohort")
         own.pieces = _subtract(own_sents, holes)
         return [own] + cited
