@@ -75,15 +75,18 @@ def annotate(path, fmt, labels):
 @option("out")
 @option("jobs")
 @click.option("--full", is_flag=True, help="Re-annotate every paper instead of reusing unchanged ones.")
-def build(corpus, out, jobs, full):
+@option("curator")
+@option("orcid")
+def build(corpus, out, jobs, full, curator, orcid):
     """Annotate every paper, extract facts, write RDF, the store and the HTML graph.
 
     Example: kg build --corpus corpus --out outputs
     """
     from .build import build as run_build
+    from .curation.curator import resolve_curator
     progress = (lambda msg: click.echo(f"\r{msg[:70]:<70}", err=True, nl=False)) if sys.stderr.isatty() else None
     try:
-        r = run_build(corpus, out, progress, jobs=jobs, full=full)
+        r = run_build(corpus, out, progress, jobs=jobs, full=full, curator=resolve_curator(curator, orcid))
         if progress:
             click.echo("", err=True)
     except KgError as e:
@@ -202,17 +205,22 @@ def push(endpoint, out):
 @cli.command()
 @click.argument("paper_id")
 @option("corpus")
-def review(paper_id, corpus):
-    """Write corpus/papers/ID/curation.yaml: every extracted fact, to accept, reject or edit.
+@option("curator")
+@option("orcid")
+def review(paper_id, corpus, curator, orcid):
+    """Write or refresh corpus/papers/ID/curation.yaml: every fact with its sentence, to accept, reject or edit.
 
-    Example: kg review pmid35896259   (edit the file, then kg build)
+    Example: kg review pmid35896259 --curator "Jane Doe"   (edit the file or use kg serve, then kg build)
     """
+    from .curation.curator import resolve_curator
     from .curation.review import review_paper
     try:
-        path, n = review_paper(corpus, paper_id)
+        r = review_paper(corpus, paper_id, resolve_curator(curator, orcid))
     except KgError as e:
         _fail(e)
-    click.echo(f"wrote {n} facts to {path}; set status to reject or edit, add missing facts under 'add', then kg build")
+    marks = "".join(f", {n} marked {what}" for n, what in ((r.stale, "stale"), (r.unmatched, "unmatched")) if n)
+    click.echo(f"wrote {r.entries} entries to {r.path} ({r.new} new{marks}); "
+               "set status to reject or edit, add missing facts under 'add', then kg build")
 
 
 @cli.command()
