@@ -65,7 +65,7 @@ class SentenceDays:
             said = [d for d in days if d.nend <= rel.nstart]
             anchor = said[-1].value("day") if said else (self.before if self.before is not None else self.base)
             if anchor is not None:
-                return anchor + rel.value("offset") if said or rel.nstart - self.lo >= 16 else self.base
+                return anchor + rel.value("offset")
         if not days:
             return self.base
         return days[0].value("day") if len(days) == 1 else _nearest(days, pos, end)
