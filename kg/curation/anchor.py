@@ -83,7 +83,8 @@ class Anchor:
 def reanchor(text: str, quote: str, start: int | None, prefix: str = "", suffix: str = "") -> Anchor | None:
     """The span of ``quote`` in ``text``: at ``start`` if it is still there with its context, else the
     occurrence whose surroundings best match ``prefix``/``suffix`` (nearest to ``start`` on a tie).
-    Whitespace is compared squashed (line breaks may move); None when the quote is gone."""
+    Whitespace is compared squashed (line breaks may move); None when the quote is gone, or when
+    it is only found, among several, where its context is not."""
     words = [re.escape(w) for w in quote.split()]
     if not words:
         return None
@@ -100,13 +101,16 @@ def reanchor(text: str, quote: str, start: int | None, prefix: str = "", suffix:
         m = pattern.match(text, start)
         if m and score(*m.span()) >= full:
             return Anchor(m.start(), m.end(), False)
-    best, best_key = None, None
+    best, best_key, n = None, None, 0
     for m in pattern.finditer(text):
         a, b = m.span()
+        n += 1
         key = (-score(a, b), abs(a - start) if start is not None else 0, a)
         if best_key is None or key < best_key:
             best, best_key = (a, b), key
-    if best is None:
+    # words found elsewhere are the same words only if they are the only such words in the text,
+    # or if at least half of their context is the recorded one ("tocilizumab" is everywhere)
+    if best is None or (n > 1 and -best_key[0] * 2 < full):
         return None
     return Anchor(best[0], best[1], best[0] != start)
 

@@ -247,7 +247,8 @@ class _Run:
                     self.notes.append(f"{entry.get('id')}: no longer extracted; nothing to reject")
                 continue
             if status == "accept":
-                differ = [f.name for f in fields_of(kind) if f.name in entry
+                # matched by id, the machine fact is the one reviewed: different values are the curator's
+                differ = [f.name for f in fields_of(kind) if mf.id == entry.get("id") and f.name in entry
                           and entry[f.name] != to_yaml(self.onto, f, mf.fact)]
                 if differ:
                     self.notes.append(where(self.path, entry, f"{mf.id} has status accept but its {', '.join(differ)} "
