@@ -160,23 +160,31 @@ def validate(out):
 @option("timeout")
 @option("max_rows")
 @option("max_request_bytes")
-def serve(out, host, port, timeout, max_rows, max_request_bytes):
-    """Serve the built graph over the SPARQL 1.1 Protocol (read-only) and the HTML views.
+@option("corpus")
+@option("curator")
+@option("orcid")
+def serve(out, host, port, timeout, max_rows, max_request_bytes, corpus, curator, orcid):
+    """Serve the built graph over the SPARQL 1.1 Protocol (read-only), the HTML views and the review pages.
 
-    Example: kg serve --port 7878   (then: curl 'http://127.0.0.1:7878/sparql?query=ASK{}')
+    Example: kg serve --curator "Jane Doe"   (then open http://127.0.0.1:7878/review/)
     """
     import signal
     import time
 
+    from .curation.curator import resolve_curator
+    from .views.review_app import PREFIX, ReviewApp
     from .views.serve import Limits, SparqlServer
-    server = SparqlServer(out, host, port, Limits(timeout, max_rows, max_request_bytes))
     try:
+        review = ReviewApp(corpus, resolve_curator(curator, orcid), max_request_bytes)
+        server = SparqlServer(out, host, port, Limits(timeout, max_rows, max_request_bytes), apps=(review,))
         server.start()
     except KgError as e:
         _fail(e)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the engine on `kill` too
     click.echo(f"SPARQL endpoint: {server.url}")
-    click.echo(f"HTML graph:      http://{server.host}:{server.port}/html/index.html  (Ctrl-C stops)")
+    click.echo(f"HTML graph:      http://{server.host}:{server.port}/html/index.html")
+    who = f"as {review.curator.name}" if review.curator else "read-only (--curator NAME to record decisions)"
+    click.echo(f"Review pages:    http://{server.host}:{server.port}{PREFIX}/  {who}  (Ctrl-C stops)")
     try:
         while True:
             time.sleep(3600)

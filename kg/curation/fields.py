@@ -112,7 +112,11 @@ def find_term(onto: Ontology, name: str, categories: str) -> Term | None:
 
 def to_yaml(onto: Ontology, f: Field, record) -> object:
     """The file's value of field ``f`` of ``record``."""
-    v = getattr(record, f.target)
+    return value_to_yaml(onto, f, getattr(record, f.target))
+
+
+def value_to_yaml(onto: Ontology, f: Field, v) -> object:
+    """The file's form of a record value of field ``f``."""
     if f.kind == "term":
         return onto.terms[v].label.lower() if v in onto.terms else v
     if f.kind == "terms":
@@ -140,7 +144,7 @@ def from_yaml(onto: Ontology, f: Field, value, where: str):
     if f.kind in ("term", "terms"):
         names = value if f.kind == "terms" else [value]
         if f.kind == "terms" and not isinstance(value, list):
-            names = [value]
+            names = [n for n in str(value).split(",") if n.strip()]
         ids = []
         for n in names:
             t = find_term(onto, str(n), f.category)
@@ -187,7 +191,7 @@ def from_yaml(onto: Ontology, f: Field, value, where: str):
             return False
         raise _bad(where, f, value, "yes or no")
     if f.kind == "refs":
-        items = value if isinstance(value, list) else [value]
+        items = value if isinstance(value, list) else [x for x in str(value).split(",") if x.strip()]
         try:
             return tuple(sorted({int(x) for x in items}))
         except (TypeError, ValueError):

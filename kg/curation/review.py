@@ -88,6 +88,14 @@ def refresh(cf: CurationFile, facts, text: str, sha: str, onto: Ontology) -> tup
     return cf, counts
 
 
+def current_file(path: Path, paper, facts, onto: Ontology) -> CurationFile:
+    """The paper's curation file as a review leaves it (read from ``path`` when it exists), not yet saved."""
+    cf = load(path) if path.exists() else CurationFile(path, paper.id)
+    cf.paper = paper.id
+    cf, _ = refresh(cf, facts, paper.text, paper.sha256, onto)
+    return cf
+
+
 def review_paper(corpus: Path, paper_id: str, curator: Curator | None = None) -> ReviewSummary:
     """Write (or refresh) corpus/papers/ID/curation.yaml; ``curator`` is recorded among its curators."""
     paper = load_paper(corpus, paper_id)
