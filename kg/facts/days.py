@@ -68,6 +68,12 @@ class SentenceDays:
                 return anchor + rel.value("offset")
         if not days:
             return self.base
+        if self.base is not None and all(d.nstart >= b for d in days):
+            # "X produced no change, so Y was given from day 10": the later day is Y's, not X's
+            c = self.view.comma_clause(self.sent.start, self.sent.end, days[0].nstart)
+            if self.view.mentions_in(c[0], c[1], "DRUG", "DRUG_CLASS", "REGIMEN", "PROCEDURE") and \
+                    self.view.mentions_in(a, b, "DRUG", "DRUG_CLASS", "REGIMEN", "PROCEDURE"):
+                return self.base
         return days[0].value("day") if len(days) == 1 else _nearest(days, pos, end)
 
     def relative_offset(self, pos: int, end: int) -> int | None:

@@ -147,6 +147,8 @@ class _CaseWalker:
                 if len(paren) >= 2:
                     self._paren_cases(s, paren)   # "a 69-year-old man (case 1) and a 67-year-old woman (case 2)"
                     continue
+                if len(paren) == 1 and paren[0].start() - s.start < 80 and case_number(paren[0].group("id")):
+                    mk = [case_number(paren[0].group("id"))]   # "A 76-year-old man (case 1) developed ..."
                 if mk == [0]:
                     if self.scopes and self.current:   # "Both received ..." inside the cases' text
                         self._clauses(s, sorted(self.scopes))
@@ -372,9 +374,16 @@ def assign_scopes(view: PaperView) -> list[Scope]:
     group = _count_group()
     told = [(s, a, b) for s, a, b in _subtract(own_sents, holes)
             if secs[s.section].kind not in ("intro", "discussion", "conclusion")]
-    if any(group.search(text, a, b) and view.mentions_in(a, b, "DRUG", "DRUG_CLASS", "REGIMEN")
+    if any(group.search(text, a, b) and view.mentions_in(a, b, "DRUG", "DRUG_CLASS", "REGIMEN", "CELL_THERAPY")
            and not view.mentions_in(s.start, s.end, "CITATION") for s, a, b in told):
         own = Scope("cohort", "cohort", "cohort", "own_cohort")
         own.pieces = _subtract(own_sents, holes)
+        return [own] + cited
+    # nor a patient introduced: a course told day by day ("grade 2 ICANS appeared on day 4 and
+    # dexamethasone was begun") is one patient's
+    if any(_NARRATIVE.search(text, a, b) and view.mentions_in(a, b, "DAY") and view.mentions_in(a, b, "DRUG", "GRADE")
+           and not view.mentions_in(s.start, s.end, "CITATION") for s, a, b in told):
+        own = Scope("patient", "patient", "patient", "case")
+        own.pieces = [p for p in told]
         return [own] + cited
     return cited

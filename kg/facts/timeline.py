@@ -123,9 +123,12 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, sh
             clause = view.comma_clause(sent.start, sent.end, m.nstart)
             refs = [g.agent for g in givens if g.status in ("referenced", "historical") and
                     view.comma_clause(sent.start, sent.end, g.start) == clause]
-            if any(view.comma_clause(sent.start, sent.end, a["pos"]) == clause for a in acts):
+            if any(a["pos"] < m.nstart and view.comma_clause(sent.start, sent.end, a["pos"]) == clause for a in acts):
                 refs = []          # "X added when ICANS progressed on Y was followed by recovery": X's outcome
-            events.append(_Event(m.nstart, 4, "outcome", {"code": m.value("outcome"), "syndrome": m.value("syndrome"),
+            # "resolved within two days of dexamethasone 10 mg": the result told before the step it follows
+            later = [a for a in acts if a["pos"] > m.nstart and view.comma_clause(sent.start, sent.end, a["pos"]) == clause
+                     and any(x.has("REFERENCED") for x in view.mentions_in(a["span"][0], a["span"][1], "DRUG", "DRUG_CLASS"))]
+            events.append(_Event(later[0]["end"] if later else m.nstart, 4, "outcome", {"code": m.value("outcome"), "syndrome": m.value("syndrome"),
                                                           "day": day, "offset": offset, "span": (m.nstart, m.nend),
                                                           "refs": refs, "sentence": (lo, hi)}))
         meas = view.mentions_in(lo, hi, "MEASUREMENT")
@@ -294,6 +297,13 @@ def _course(onto: Ontology, events: list[_Event], text: str):
             target = None
             if d["refs"]:
                 target = next((s for s in reversed(steps) if set(d["refs"]) & s.agents), None)
+                named = {x for x in d["refs"] if onto.terms[x].directed and not onto.terms[x].supportive}
+                if target is None and named and neuro:
+                    # "she did not improve on dexamethasone": a step told only by its result
+                    steroid = all(onto.is_a(x, "Corticosteroid") for x in named)
+                    target = Step(named, None, None, e.pos, d["span"], False, steroid, last_icans)
+                    steps.append(target)
+                    current = target
             target = target or current
             if target is None:
                 continue
