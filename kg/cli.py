@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from .errors import KgError
+from .ingest.fetch import BIOC, EUTILS
 from .ingest.readers import READERS
 from .settings import option
 from .views.mentions import MENTION_FORMATS
@@ -28,7 +29,7 @@ def cli():
 
 
 @cli.command()
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path), required=False)
 @click.option("--id", "paper_id", metavar="ID", help="Paper id (default: from PMID, DOI or the file name).")
 @option("corpus")
 @click.option("--format", "fmt", type=click.Choice(list(READERS)), default=None,
@@ -36,21 +37,31 @@ def cli():
 @click.option("--title", default="", help="Title metadata.")
 @click.option("--year", type=int, default=None, help="Publication year.")
 @click.option("--doi", default="", help="DOI metadata.")
-@click.option("--pmid", default="", help="PMID metadata.")
+@click.option("--pmid", default="", help="PMID: without PATH, fetch the paper from PubMed/PMC; with PATH, metadata.")
+@click.option("--pmcid", default="", help="PMCID: without PATH, fetch the open-access full text from PMC.")
+@click.option("--eutils-url", default=EUTILS, show_default=True, envvar="KG_EUTILS_URL", metavar="URL",
+              help="E-utilities base URL for --pmid/--pmcid (env KG_EUTILS_URL).")
+@click.option("--bioc-url", default=BIOC, show_default=True, envvar="KG_BIOC_URL", metavar="URL",
+              help="BioC API base URL (PMC open access) for --pmid/--pmcid (env KG_BIOC_URL).")
 @click.option("--replace", is_flag=True, help="Overwrite papers with the same id.")
-def add(path, paper_id, corpus, fmt, title, year, doi, pmid, replace):
-    """Add a paper (plain text, PubMed XML, JATS/PMC XML, BioC XML/JSON) to the corpus.
+def add(path, paper_id, corpus, fmt, title, year, doi, pmid, pmcid, eutils_url, bioc_url, replace):
+    """Add a paper (plain text, PubMed XML, JATS/PMC XML, BioC XML/JSON), or fetch one by PMID/PMCID.
 
-    Example: kg add case-report.txt --id smith-2024 --pmid 12345678
+    Example: kg add case-report.txt --id smith-2024 --pmid 12345678   or   kg add --pmid 35896259
     """
     from .ingest.corpus import add_paper
+    from .ingest.fetch import Sources, add_fetched
+    meta = {"title": title, "year": year, "doi": doi}
+    note = ""
     try:
-        papers = add_paper(corpus, path, paper_id, {"title": title, "year": year, "doi": doi, "pmid": pmid},
-                           replace, fmt)
+        if path is None:
+            papers, note = add_fetched(corpus, pmid, pmcid, paper_id, meta, replace, Sources(eutils_url, bioc_url))
+        else:
+            papers = add_paper(corpus, path, paper_id, meta | {"pmid": pmid, "pmcid": pmcid}, replace, fmt)
     except KgError as e:
         _fail(e)
     for paper in papers:
-        click.echo(f"added {paper.id} ({len(paper.text)} characters) to {corpus}")
+        click.echo(f"added {paper.id} ({len(paper.text)} characters{', ' + note if note else ''}) to {corpus}")
 
 
 @cli.command()
