@@ -250,3 +250,18 @@ def test_diff_shows_curation_changes(curated, tmp_path):
     lines = r.output.splitlines()
     assert lines[-1].endswith("removed") and any(l.startswith("+ ") and "Paracetamol" in l for l in lines)
     assert any(l.startswith("- ") and "Tocilizumab" in l for l in lines)
+
+
+def test_review_keeps_what_kg_does_not_use(curated):
+    corpus, _, path = curated
+    doc = yaml.safe_load(path.read_text())
+    doc["checked_with"] = "Table 2 of the supplement"
+    doc["facts"][3]["note"] = "dose confirmed in table 2"
+    doc["facts"][3]["my_flag"] = True
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    assert kg("review", PID, "--corpus", corpus).exit_code == 0
+    again = yaml.safe_load(path.read_text())
+    assert again["checked_with"] == "Table 2 of the supplement"
+    kept = next(e for e in again["facts"] if e["id"] == doc["facts"][3]["id"])
+    assert kept["note"] == "dose confirmed in table 2" and kept["my_flag"] is True
+    assert again["add"][0]["id"].startswith("added-") and again["add"][0]["agent"] == "paracetamol"

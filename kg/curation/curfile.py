@@ -32,6 +32,7 @@ HEADER = """\
 # kg: '#' comments are not kept when kg rewrites this file: write notes in a note: field.
 """
 LINE = "__line__"
+_KEYS = ("paper", "text_sha256", "curators", "subjects", "facts", "add")
 
 
 class _Loader(yaml.SafeLoader):
@@ -74,6 +75,7 @@ class CurationFile:
     facts: list[dict] = field(default_factory=list)
     add: list[dict] = field(default_factory=list)
     comment_line: int = 0     # first line of a curator's comment (0: none)
+    extra: dict = field(default_factory=dict)   # top-level keys kg does not use, kept as written
 
     def curator_named(self, name: str) -> Curator | None:
         return next((c for c in self.curators if c.name == name), None)
@@ -131,8 +133,9 @@ def load(path: Path) -> CurationFile:
     facts = []
     for e in _list(doc, "facts", path):   # files of before issue #15 listed subjects among the facts
         (subjects if e.get("type") == "subject" else facts).append(e)
+    extra = {k: v for k, v in doc.items() if k not in _KEYS and k != LINE and k != "help"}   # help: kg's, before #15
     return CurationFile(path, str(doc.get("paper") or ""), str(doc.get("text_sha256") or ""), curators,
-                        subjects, facts, _list(doc, "add", path), _comment_line(text))
+                        subjects, facts, _list(doc, "add", path), _comment_line(text), strip_lines(extra))
 
 
 def _ordered(e: dict) -> dict:
@@ -155,7 +158,7 @@ def save(cf: CurationFile) -> None:
            "curators": [c.to_yaml() for c in cf.curators],
            "subjects": [_ordered(e) for e in cf.subjects],
            "facts": [_ordered(e) for e in cf.facts],
-           "add": [_ordered(e) for e in cf.add]}
+           "add": [_ordered(e) for e in cf.add]} | cf.extra
     body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
     tmp = cf.path.with_name(f".{cf.path.name}.{os.getpid()}.tmp")
     tmp.write_text(HEADER + body, encoding="utf-8")

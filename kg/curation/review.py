@@ -7,6 +7,7 @@ quote is gone is marked ``stale:`` in place, one whose fact is no longer extract
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from ..ingest.corpus import load_paper, papers_dir
 from ..ontology import Ontology, load_ontology
 from .anchor import squash
 from .curator import Curator
-from .curfile import FILE, CurationFile, load, save, where
+from .curfile import FILE, CurationFile, load, save, strip_lines, where
 from .entries import FACT_KINDS, entry_of, evidence_yaml, machine_index, subject_names
 from .match import Matcher
 from .paper import machine_facts
@@ -77,6 +78,8 @@ def refresh(cf: CurationFile, facts, text: str, sha: str, onto: Ontology) -> tup
             raise CorpusError(where(cf.path, e, f"unknown type {e.get('type')!r}; use one of {', '.join(FACT_KINDS)}"))
     facts_ = follow(cf.facts, lambda e: e["type"])
     follow(cf.add, lambda e: None)
+    for e in cf.add:   # the review page needs a handle on entries written by hand
+        e.setdefault("id", "added-" + hashlib.sha1(repr(sorted(map(str, strip_lines(e).items()))).encode()).hexdigest()[:8])
     for mf in index.values():
         if mf.id in matcher.claimed:
             continue
