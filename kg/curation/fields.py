@@ -16,9 +16,11 @@ from ..ontology import Ontology, Term
 FREQUENCY = re.compile(r"^(q[0-9]+h|daily|weekly|once)$")     # as ontology/shapes.ttl says
 DURATION = re.compile(r"^[0-9]+ (days?|doses?|weeks?)$")
 SETTINGS = ("first_line", "steroid_refractory")
+DOSE_UNITS = ("mg", "g", "mcg", "mg/kg", "g/kg", "mcg/kg", "mg/m2", "g/m2", "mcg/m2", "cells/kg")   # shapes.ttl
 SYNDROMES = ("ICANS", "CRS")
 SEXES = ("male", "female")
 KINDS = ("patient", "cohort")
+AGENTS = "drug|drug_class|regimen|cell_therapy|therapy_class|procedure"   # ontology categories of what is given
 
 
 @dataclass(frozen=True)
@@ -57,16 +59,16 @@ FIELDS: dict[str, tuple[str, tuple[Field, ...]]] = {
         _f("source", "refs", hint="cited reference numbers, e.g. [9] or [8, 9]; [] for the paper's own"),
     )),
     "administration": ("administrations", (
-        _f("agent", "term", category="drug|drug_class|regimen|cell_therapy"),
+        _f("agent", "term", category=AGENTS),
         _f("dose_value", "number", lo=0, positive=True),
         _f("dose_max", "number", lo=0, positive=True, hint="upper bound of a dose range"),
-        _f("dose_unit", "code", category="unit"),
+        _f("dose_unit", "choice", choices=DOSE_UNITS),
         _f("frequency", "text", pattern=FREQUENCY, hint="q6h, daily, weekly or once"),
         _f("duration", "text", pattern=DURATION, hint="e.g. '3 days', '2 doses', '1 week'"),
         _f("route", "code", category="route"), _f("day", "int", **DAY),
     )),
     "finding": ("findings", (
-        _f("agents", "terms", category="drug|drug_class|regimen|therapy_class|procedure"),
+        _f("agents", "terms", category=AGENTS),
         _f("route", "code", category="route"),
         _f("setting", "setting", attr="refractory", choices=SETTINGS),
         _f("treated", "int", lo=1, hi=1_000_000), _f("responders", "int", lo=0, hi=1_000_000),
@@ -155,15 +157,19 @@ def from_yaml(onto: Ontology, f: Field, value, where: str):
         return tuple(sorted(set(ids))) if f.kind == "terms" else ids[0]
     if f.kind in ("int", "number"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
+            text = str(value).strip()
             try:
-                value = float(str(value).strip())
+                value = int(text)          # "12" is 12, as YAML reads it; "12.5" a decimal
             except ValueError:
-                raise _bad(where, f, value, "a number") from None
+                try:
+                    value = float(text)
+                except ValueError:
+                    raise _bad(where, f, value, "a number") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _bad(where, f, value, "a number")
         if f.kind == "int":
             if float(value) != int(value):
                 raise _bad(where, f, value, "a whole number")
-            value = int(value)
-        elif float(value).is_integer() and not isinstance(value, float):
             value = int(value)
         if (f.lo is not None and (value < f.lo or (f.positive and value == f.lo))) or \
                 (f.hi is not None and value > f.hi):
