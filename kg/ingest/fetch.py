@@ -10,9 +10,7 @@ the same readers as a downloaded file (defusedxml: no entities, no external fetc
 from __future__ import annotations
 
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -59,6 +57,8 @@ def check_pmcid(value: str) -> str:
 
 def _get(url: str, what: str, timeout: float) -> bytes | None:
     """The body at ``url``; None on HTTP 404 (not there), a clear InputError on any other failure."""
+    import urllib.error   # loaded when fetching, not with the command line (ssl, http.client)
+    import urllib.request
     req = urllib.request.Request(url, headers={"User-Agent": f"{TOOL} (https://w3id.org/icans-kg)"})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
