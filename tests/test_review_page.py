@@ -245,3 +245,30 @@ def test_untrusted_text_stays_text_on_the_review_page(tmp_path, browser):
         assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-pwned") is None
         assert browser.title != "PWNED"
         assert "<img src=x onerror=" in browser.find_element(By.ID, "text").text
+
+
+def test_merge_and_move_through_the_page_api(tmp_path):
+    from .conftest import DATA
+    corpus = tmp_path / "corpus"
+    assert kg("add", DATA / "papers" / "two-patients-lettered.txt", "--id", "ab", "--corpus", corpus).exit_code == 0
+    out0 = tmp_path / "out0"
+    assert kg("build", "--corpus", corpus, "--out", out0).exit_code == 0
+    app = ReviewApp(corpus, Curator("Jane Doe"))
+    with SparqlServer(out0, port=0, apps=(app,)) as server:
+        base = f"http://127.0.0.1:{server.port}/review/ab"
+        page = http(base)[2].decode()
+        data = json.loads(page.split('<script id="data" type="application/json">')[1].split("</script>")[0])
+        headers = {"Content-Type": "application/json", "X-Review-Token": app.token}
+        b = next(s for s in data["subjects"] if s["name"] == "Patient B")
+        status, _, reply = http(f"{base}/decision", json.dumps(
+            {"id": b["id"], "status": "merge", "values": {}, "into": "Patient A"}).encode(), headers)
+        assert status == 200 and json.loads(reply)["into"] == "Patient A"
+        a_fact = next(e for e in data["facts"] if e["subject"] == "Patient A" and e["type"] == "grade")
+        status, _, reply = http(f"{base}/decision", json.dumps(
+            {"id": a_fact["id"], "status": "edit", "values": {"subject": "Patient Z"}}).encode(), headers)
+        assert status == 400 and "'Patient Z' is not a subject of this paper" in json.loads(reply)["error"]
+    out = tmp_path / "out"
+    r = kg("build", "--corpus", corpus, "--out", out)
+    assert r.exit_code == 0 and "warning" not in r.output, r.output
+    rows = run_query(out, load_query("patients")).rows
+    assert [r[1] for r in rows] == ["Case 1"]

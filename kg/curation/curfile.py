@@ -60,7 +60,8 @@ def strip_lines(v):
 def where(path: Path, entry: dict, what: str) -> str:
     """``path:line: what`` for an entry read by this module."""
     line = entry.get(LINE) if isinstance(entry, dict) else None
-    return f"{path}:{line}: {what}" if line else f"{path}: {what}"
+    head = f"{path}:{line}" if line else f"{path}"
+    return f"{head}: {what}" if what else head
 
 
 @dataclass
