@@ -238,6 +238,9 @@ class _Reader:
         if not agents:
             agents, route = treatment_of(self.view, self.onto, givens, a, b)
         by_route = route_only(self.view, ca, cb) if not agents else None   # "two received intrathecal therapy"
+        if not agents and by_route is None and a > lo and self.current is not None and self.current.agents \
+                and self.current.pos >= lo:
+            agents, route = self.current.agents, self.current.route   # "8 received anakinra, and 6 of these improved"
         if not agents and by_route is None and a > lo:
             agents, route = treatment_of(self.view, self.onto, givens, lo, b)
         if not agents:

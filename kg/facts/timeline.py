@@ -85,9 +85,12 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, sh
         for g in givens:
             if g.administered:
                 admins.append(_administration(view, subj, g))
-        explicit = bool(refractory.search(text, lo, hi) or refractory.search(prev_text))
+        cues = [(m.start(), m.end()) for m in refractory.finditer(text, lo, hi)]
+        before = bool(refractory.search(prev_text))
         acts = _acts(view, onto, givens, text, lo, hi, days)
         for act in acts:
+            # "did not improve on dexamethasone 20 mg": the cue names this step's failure, not its setting
+            explicit = before or any(not (a <= act["pos"] < b) for a, b in cues)
             events.append(_Event(act["pos"], 0, "act", act | {"explicit": explicit}))
         for g in givens:
             if g.status == "referenced":
@@ -205,7 +208,8 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
         clause = view.clause_start(lo, m.nstart)
         if any(a["clause"] == clause and any(onto.is_a(x, m.term) for x in a["agents"]) for a in acts):
             continue
-        same = next((a for a in acts if a["clause"] == clause and not a.get("drugs", True)), None)
+        same = next((a for a in acts if a["clause"] == clause and not a.get("drugs", True)
+                     and not view.mentions_in(a["end"], m.nstart, "OUTCOME")), None)   # "steroids did not help, and IT chemotherapy .."
         if same is not None:
             same["agents"].add(m.term)
             continue
@@ -345,9 +349,9 @@ def _failed_lists(view: PaperView, onto: Ontology, text: str, start: int, hi: in
             items.append(frozenset({m.term}))
     if not items:
         return []
-    if len(items) <= 2:
+    if len(items) <= 2 and not all(onto.is_a(x, "Corticosteroid") for i in items for x in i):
         return [frozenset().union(*items)]
-    return items
+    return items          # three or more, or two corticosteroids ("dexamethasone and methylprednisolone"): in turn
 
 
 def _fail(step: Step, pos: int) -> None:
