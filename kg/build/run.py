@@ -31,7 +31,7 @@ from .worker import Job, default_jobs, process_all
 
 
 def run(corpus: Path, out: Path, progress: Callable[[str], None] | None = None, jobs: int | None = None,
-        full: bool = False) -> BuildReport:
+        full: bool = False, curator=None) -> BuildReport:
     """Build the graph of every paper in ``corpus`` into ``out`` (see kg.build.build)."""
     papers = load_corpus(corpus)
     if not papers:
@@ -41,7 +41,7 @@ def run(corpus: Path, out: Path, progress: Callable[[str], None] | None = None, 
     with build_lock(out):
         staged = staging_dir(out)
         try:
-            report = _build_into(staged, papers, onto, progress, corpus, out, jobs or default_jobs(), full)
+            report = _build_into(staged, papers, onto, progress, corpus, out, jobs or default_jobs(), full, curator)
             switch_in(staged, out)
         except KgError:
             shutil.rmtree(staged, ignore_errors=True)
@@ -70,7 +70,7 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 
 def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, corpus: Path, out: Path, jobs: int,
-                full: bool) -> dict:
+                full: bool, curator=None) -> dict:
     for d in ("rdf", "mentions", "projection", "html"):
         (staged / d).mkdir()
     index = corpus_index(papers)
@@ -79,7 +79,7 @@ def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, cor
     todo, reused, keys = [], [], {}
     for paper in papers:
         meta = linked_meta(paper, index)
-        key = paper_key(paper, meta, corpus, onto.digest)
+        key = paper_key(paper, meta, corpus, onto.digest, curator)
         keys[paper.id] = key
         old = [out / "rdf" / f"{paper.id}.nq", out / "mentions" / f"{paper.id}.json",
                out / "projection" / f"{paper.id}.json", out / "html" / f"paper-{paper.id}.html"]
@@ -90,7 +90,7 @@ def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, cor
             for src, dst in zip(old, new):
                 _link_or_copy(src, dst)
         else:
-            todo.append(Job(paper, meta, key, corpus))
+            todo.append(Job(paper, meta, key, corpus, curator))
     stats = prev.get("per_paper", {})
     per_paper = {pid: stats[pid] for pid in reused if pid in stats}
     warnings_by_paper = {pid: prev.get("warnings_by_paper", {}).get(pid, []) for pid in reused}

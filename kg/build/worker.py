@@ -28,6 +28,7 @@ class Job:
     meta: dict
     key: str
     corpus: Path
+    curator: object = None   # kg.curation.curator.Curator signing unsigned curation decisions
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,9 @@ def process_paper(job: Job) -> PaperResult:
     """Annotate, extract, curate, serialize and validate one paper."""
     paper = job.paper
     onto = load_ontology()
-    cur = curated_facts(paper, job.meta, job.corpus, onto)
+    cur = curated_facts(paper, job.meta, job.corpus, onto, job.curator)
     ann, facts = cur.annotated, cur.facts
-    quads = paper_quads(facts, onto, ANNOTATOR_VERSION)
+    quads = paper_quads(facts, onto, ANNOTATOR_VERSION, cur.provenance)
     data = to_nquads(quads)
     report = validate_quads(quads)
     if not report.conforms:
