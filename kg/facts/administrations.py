@@ -321,9 +321,14 @@ def _day_lists(view: PaperView, sent: Sentence, givens: list[Given], days) -> li
     out = []
     for g in givens:
         a, b = view.comma_clause(sent.start, sent.end, g.start)
-        listed = [d for d in days if g.end <= d.nstart < b]
-        if len(listed) >= 2 and g.day == listed[0].value("day") and all(
-                re.fullmatch(r"\s*(?:,|and|&)\s*(?:and\s+)?", text[x.nend:y.nstart]) for x, y in zip(listed, listed[1:])):
+        after = [d for d in days if d.nstart >= g.end]
+        listed = after[:1] if after and after[0].nstart < b else []
+        for d in after[1:]:
+            # "on D+6, D+7 and D+8": the list goes on across its commas
+            if not re.fullmatch(r"\s*(?:,|and|&)\s*(?:and\s+)?", text[listed[-1].nend:d.nstart]) if listed else True:
+                break
+            listed.append(d)
+        if len(listed) >= 2 and g.day == listed[0].value("day"):
             out.extend(replace(g, day=d.value("day"), anchor=d.nstart if k else g.anchor) for k, d in enumerate(listed))
         else:
             out.append(g)
