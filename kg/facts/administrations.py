@@ -64,7 +64,8 @@ class Given:
     @property
     def administered(self) -> bool:
         """Whether this is an administration of the subject's (for ICANS or anything else)."""
-        return self.status in ("given", "other")
+        # "worsened despite dexamethasone 20 mg IV q6h": given before, and its dose written here
+        return self.status in ("given", "other") or (self.status == "historical" and self.dose_value is not None)
 
 
 def status_of(m: Mention, text: str, sent_end: int) -> str:
@@ -274,7 +275,7 @@ def _assign_days(view: PaperView, sent: Sentence, lo: int, hi: int, givens: list
             continue
         # "followed by recovery by day 5", "continued until day 10": an end, not the day it was given
         mine = [d for d in plain if not (d in ends and d.nstart > g.end)]
-        out.append(replace(g, day=days.at(g.anchor, g.end if g.anchor == g.start else g.anchor, mine)))
+        out.append(replace(g, day=days.at(g.anchor, g.end if g.anchor == g.start else g.anchor, mine, interval=False)))
     out = _share_list_day(view, sent, out, plain)
     out = _day_lists(view, sent, out, plain)
     for d in repeats:

@@ -194,6 +194,9 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
         coordinated = last is not None and _COORDINATED.fullmatch(text[last["end"]:g.start]) is not None
         # "ICANS that had not improved on dexamethasone ... received siltuximab": the failed drug is another step
         split = any((a <= last["span"][0] < b) != (a <= g.start < b) for a, b in cues) if last else False
+        # "dexamethasone and, after worsening on day 7, methylprednisolone": a failure between them
+        split = split or (last is not None and (course(onto, "PERSIST").search(text, last["end"], g.start) is not None
+                                                or bool(view.mentions_in(last["end"], g.start, "OUTCOME"))))
         if last and not split and last["clause"] == clause and (last["day"] == g.day or coordinated) and \
                 not re.search(r"→|->|\bthen\b|\bfollowed\s+by\b|\bswitched\b|\breplaced\b|\bescalated\b", text[last["end"]:g.start], re.I):
             last["agents"].add(g.agent)
@@ -316,10 +319,15 @@ def _course(onto: Ontology, events: list[_Event], text: str):
                 target = next((s for s in reversed(steps) if set(d["refs"]) & s.agents), None)
                 named = {x for x in d["refs"] if onto.terms[x].directed and not onto.terms[x].supportive}
                 if target is None and named and neuro:
-                    # "she did not improve on dexamethasone": a step told only by its result
+                    # "she did not improve on dexamethasone": a step told only by its result;
+                    # "on dexamethasone and pulse methylprednisolone": two steroids, given in turn
                     steroid = all(onto.is_a(x, "Corticosteroid") for x in named)
-                    target = Step(named, None, None, e.pos, d["span"], False, steroid, last_icans)
-                    steps.append(target)
+                    for group in ([{x} for x in sorted(named)] if steroid and len(named) > 1 else [named]):
+                        target = Step(group, None, None, e.pos, d["span"], False, steroid, last_icans)
+                        steps.append(target)
+                        if d["code"] == "no_response" and group is not named:
+                            target.outcomes.append((d["code"], d["day"], d["offset"], e.pos, d["span"]))
+                            _fail(target, e.pos)
                     current = target
             target = target or current
             if target is None:
