@@ -33,6 +33,12 @@ _OTHER_DEATH = re.compile(r"\b(?:infection|sepsis|aspergill\w*|pneumonia|progres
                           r"disease\s+progression|relapse|bacter\w+|fungal|COVID|hemorrhage|haemorrhage)\b", re.I)
 
 
+def _neuro_death(text: str, lo: int, hi: int) -> bool:
+    """Whether a sentence with a death names neurotoxicity as its cause (not "without any recurrence of ICANS")."""
+    return any(not re.search(r"\b(?:without|no|free\s+of)\b(?:\s+\w+){0,3}\s*$", text[max(lo, m.start() - 40):m.start()], re.I)
+               for m in _NEURO_DEATH.finditer(text, lo, hi))
+
+
 @dataclass
 class Step:
     """One ICANS treatment step of a patient."""
@@ -335,7 +341,7 @@ def _course(onto: Ontology, events: list[_Event], text: str):
             if target is None:
                 continue
             if d["code"] == "death" and _OTHER_DEATH.search(text, *d["sentence"]) \
-                    and not _NEURO_DEATH.search(text, *d["sentence"]):
+                    and not _neuro_death(text, *d["sentence"]):
                 continue           # died of an infection or of the disease: not how ICANS went
             target.outcomes.append((d["code"], d["day"], d["offset"], e.pos, d["span"]))
             links[id(e)] = target
