@@ -120,7 +120,8 @@ class _Reader:
                 if self.onto.is_a(d.term, "Corticosteroid"):
                     self.first_line_agents.add(d.term)
         self._arms(lo, hi, givens)
-        counts = counts_in(text, lo, hi)
+        marks = [(m.nstart, m.nend) for m in self.view.mentions_in(lo, hi, "CITATION")]
+        counts = [c for c in counts_in(text, lo, hi) if not any(a <= c.start < b for a, b in marks)]   # "et al.7 treated"
         agents, route = treatment_of(self.view, self.onto, givens, lo, hi)
         if self.main is None and agents and any(g.dose_value is not None for g in givens if g.agent in agents):
             self.main = (agents, route)
