@@ -249,7 +249,8 @@ def find_citations(t: str, ref_count: int | None = None):
             continue                # beyond the reference list: a count
         if not square:
             before = t[max(0, m.start() - 40):m.start()]
-            if _NUMBER_JUST_BEFORE.search(before) or (not lone and _NUM_BEFORE.search(before)):
+            listed = ref_count is not None and "," in m.group(2) and "-" not in m.group(2) and "–" not in m.group(2)
+            if _NUMBER_JUST_BEFORE.search(before) or (not lone and not listed and _NUM_BEFORE.search(before)):
                 continue            # "50 days (23-62)", "7 (1-16)": a range or count; "5 patients (12)" is a citation
             after = t[m.end():m.end() + 12]
             if lone and re.match(r"\s+(?:or|patients?|cases?|of\s+\d)\b", after):

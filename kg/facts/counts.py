@@ -19,7 +19,7 @@ FRACTION = re.compile(
     rf"(?:total\s+of\s+)?(?:remaining\s+)?(?P<m>{NUMBER_RE})\b{_NOT_AFTER}", re.I)
 SLASH = re.compile(r"(?<![\w/.])(?P<n>\d{1,4})\s*/\s*(?P<m>\d{1,4})(?![\w/.]|\s*(?:mg|kg|µL|uL|mm|cells|10))")
 OF_LEADING = re.compile(
-    rf"\b(?:of|among|in)\s+(?:the\s+|these\s+|those\s+)?(?P<m>{NUMBER_RE})\s+(?:[\w-]+\s+){{0,3}}?(?:{_P})\b[^,;.]{{0,60}}?,\s*"
+    rf"\b(?:of|among|in)\s+(?:the\s+|these\s+|those\s+)?(?P<m>{NUMBER_RE})\s+(?:[\w-]+\s+){{0,3}}?(?:{_P})\b[^,;.()]{{0,60}}?,\s*"
     rf"(?P<n>{NUMBER_RE})\b{_NOT_AFTER}", re.I)
 GROUP = re.compile(
     rf"\b(?P<n>{NUMBER_RE})\s*(?:\(\s*(?P<p>[\d.]+)\s*%\s*\)\s*)?(?:(?!\d)[\w-]+\s+){{0,3}}?(?:{_P})\b"
