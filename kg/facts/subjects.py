@@ -225,7 +225,14 @@ def _cited_scopes(view: PaperView, allowed_sections: set[int]) -> list[Scope]:
             if not cands:
                 continue
             start = None
-            for s in cands:
+            # a sentence that names a study and its result is self-contained ("A larger registry reported a
+            # similar resolution rate (6)"); else the study begins at the first sentence naming or counting one
+            last = cands[-1]
+            a, b = max(last.start, prev_end), min(last.end, c.nstart)
+            if study.search(text, a, b) and (count.search(text, a, b) or view.mentions_in(a, b, "OUTCOME")) and \
+                    not own.match(text, a) and not re.match(rf"\s*(?:{own.pattern})\b", text[a:b], re.I):
+                start = a
+            for s in cands if start is None else ():
                 a = max(s.start, prev_end)
                 b = min(s.end, c.nstart)
                 if own.match(text, a) or re.match(rf"\s*(?:{own.pattern})\b", text[a:b], re.I):
