@@ -285,13 +285,19 @@ def _marker_mid_clause_end(view: PaperView, c, hi: int) -> int:
     """A marker inside its clause ("Nakamura et al.7 described ...", "anakinra^10 at 8 mg/kg/day was given
     to 9 patients, of whom 6 improved"): the study's text goes on to the end of the sentence."""
     text = view.text
-    nxt = text[c.nend:c.nend + 3]
-    if not re.match(r"\s*[a-z]", nxt):
-        return c.nend          # at a clause or sentence end: the usual case
+    nxt = text[c.nend:c.nend + 4]
     sent = view.sentence_at(c.nstart)
+    # "In the patient described by Kim et al. (6), anakinra led to ...": the marker ends an opening phrase
+    opening = re.match(r"\s*,\s*[a-z]", nxt) is not None and sent is not None and \
+        not view.mentions_in(sent.start, c.nstart, "OUTCOME")
+    if not re.match(r"\s*[a-z]", nxt) and not opening:
+        return c.nend          # at a clause or sentence end: the usual case
     if sent is None:
         return c.nend
     limit = min(hi, sent.end)
+    if opening:
+        semi = text.find(";", c.nend, limit)
+        limit = semi if semi >= 0 else limit    # "...; our patient, by contrast, did not benefit"
     if view.mentions_in(c.nend, limit, "CITATION") or not view.mentions_in(c.nend, limit, "OUTCOME"):
         return c.nend
     return limit
