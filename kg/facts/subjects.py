@@ -332,6 +332,14 @@ def _subtract(pieces, holes):
     return out
 
 
+_OTHERS_PATIENT = re.compile(r"\b(?:patient|case|man|woman|child|boy|girl)\s+(?:\w+\s+){0,2}?(?:described|reported|treated)\s+by\b"
+                             r"|\bet\s+al\b", re.I)
+
+
+def text_of(view: PaperView, piece) -> str:
+    return view.text[piece[1]:piece[2]]
+
+
 def _starts_with(cue: re.Pattern, text: str, lo: int, hi: int) -> bool:
     """Whether a sentence opens with ``cue`` (after a section label such as "Methods:")."""
     lab = inline_label(text[lo:hi])
@@ -355,10 +363,17 @@ def assign_scopes(view: PaperView) -> list[Scope]:
             if len(inner) >= 2:
                 cases = [sc for _, sc in sorted(inner.items()) if sc.pieces]
         case_secs = {i for i, s in enumerate(secs) if s.kind in ("case", "abstract_case")}
+        # inside the case text, only a patient named as someone else's is a cited study
+        # ("A comparable patient described by Okafor et al. (5) ... recovered after anakinra")
+        told = [c for c in _cited_scopes(view, case_secs)
+                if len(c.pieces) == 1 and _OTHERS_PATIENT.search(text_of(view, c.pieces[0]))]
+        holes = [(a, b) for c in told for _, a, b in c.pieces]
+        for sc in cases:
+            sc.pieces = _subtract(sc.pieces, holes)
         taken = {(s.start, a) for sc in cases for s, a, _ in sc.pieces}
         cited = [c for c in _cited_scopes(view, fact_secs - case_secs)
                  if not any((s.start, a) in taken for s, a, _ in c.pieces)]
-        return cases + cited
+        return cases + told + cited
     case_text = {i for i, s in enumerate(secs) if i in fact_secs and s.kind not in _NOT_CASE_TEXT}
     walked = _CaseWalker(view).walk(case_text)
     if len(walked) >= 2:
