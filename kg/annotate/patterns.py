@@ -85,6 +85,23 @@ _REL = re.compile(
     rf"|(?P<wl>{_N})\s+weeks?\s+later)", re.I)
 
 
+def near(pattern: re.Pattern, anchor: re.Pattern, t: str, before: int = 40, after: int = 60):
+    """The matches of ``pattern`` in ``t`` found around the hits of a cheap ``anchor`` (words every
+    match contains), left to right, without overlaps: a pattern that opens with a number or an
+    alternation is then not tried at every character of a paper."""
+    end = 0
+    for a in anchor.finditer(t):
+        if a.start() < end:
+            continue
+        for m in pattern.finditer(t, max(end, a.start() - before), min(len(t), a.end() + after)):
+            if m.start() <= a.start() and m.end() >= a.end():
+                end = m.end()
+                yield m
+                break
+            if m.start() > a.start():
+                break
+
+
 def find_doses(t: str):
     out = []
     taken = []
@@ -120,6 +137,13 @@ def find_doses(t: str):
 _NOT_INFUSION_DAY = re.compile(r"\b(?:hospital|admission|illness|post-?operative|cycle|study|treatment|steroid|ICU)\s*$", re.I)
 
 
+_A_DAY_OF = re.compile(r"\bday\s+of\b", re.I)
+_A_AFTER = re.compile(r"\b(?:days?|weeks?)\s+(?:after|post|following)", re.I)
+_A_REL = re.compile(r"\b(?:later|next|following|within|same)\b", re.I)
+_A_DURATION = re.compile(r"\bfor\b|[x×]\s?\d", re.I)
+_A_AGE_SEX = re.compile(r"\d\s?/\s?[MF]\b|\b[MF]\s?/\s?\d")
+
+
 def find_days(t: str):
     out = []
     listed = []
@@ -133,9 +157,9 @@ def find_days(t: str):
         listed.append((m.start(), m.end()))
     for m in _ORDINAL_DAY.finditer(t):
         out.append(Candidate(m.start(), m.end(), "DAY", (("day", ordinal_number(m.group("ord"))),), ()))
-    for m in _INFUSION_DAY.finditer(t):
+    for m in near(_INFUSION_DAY, _A_DAY_OF, t):
         out.append(Candidate(m.start(), m.end(), "DAY", (("day", 0),), ()))
-    for m in _DAYS_AFTER.finditer(t):
+    for m in near(_DAYS_AFTER, _A_AFTER, t):
         n = 1 if m.group("n").lower() == "a" else word_number(m.group("n"), allow_one_words=True)
         if n is not None and m.group("unit").lower().startswith("week"):
             n *= 7
@@ -270,7 +294,7 @@ def find_people(t: str):
     out = []
     for m in _AGE.finditer(t):
         out.append(Candidate(m.start(), m.end(), "AGE", (("age", int(m.group(1) or m.group(2) or m.group(3))),), ()))
-    for m in _AGE_SEX.finditer(t):
+    for m in near(_AGE_SEX, _A_AGE_SEX, t, 4, 4):
         age, sex = m.group("a") or m.group("a2"), m.group("s") or m.group("s2")
         a, b = (m.span("a"), m.span("s")) if m.group("a") else (m.span("a2"), m.span("s2"))
         out.append(Candidate(a[0], a[1], "AGE", (("age", int(age)),), ()))
@@ -304,7 +328,7 @@ def find_relative_days(t: str):
     out = []
     if not _REL_CUE.search(t.lower()):
         return out
-    for m in _REL.finditer(t):
+    for m in near(_REL, _A_REL, t):
         def n(key: str) -> int | None:
             w = m.group(key).lower()
             return 1 if w in ("a", "an") else word_number(w, allow_one_words=True)
@@ -354,7 +378,7 @@ def find_schedules(t: str):
             key = re.sub(r"\s+", " ", m.group("word").lower())
             freq = "q8h" if key.startswith("three times") else "q6h" if key.startswith("four times") else _WORD_FREQ.get(key, key)
         out.append(Candidate(m.start(), m.end(), "FREQUENCY", (("frequency", freq),), ()))
-    for m in _DURATION.finditer(t):
+    for m in near(_DURATION, _A_DURATION, t):
         if m.group("n"):
             n, unit = word_number(m.group("n")), m.group("unit").lower().rstrip("s")
         else:
