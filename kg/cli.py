@@ -157,7 +157,10 @@ def validate(out):
 @option("timeout")
 @option("max_rows")
 @option("max_request_bytes")
-def serve(out, host, port, timeout, max_rows, max_request_bytes):
+@click.option("--cors", metavar="ORIGIN", default=None,
+              help="Web origins (comma-separated, or *) whose pages may read results, e.g. https://yasgui.org; "
+                   "none by default.")
+def serve(out, host, port, timeout, max_rows, max_request_bytes, cors):
     """Serve the built graph over the SPARQL 1.1 Protocol (read-only) and the HTML views.
 
     Example: kg serve --port 7878   (then: curl 'http://127.0.0.1:7878/sparql?query=ASK{}')
@@ -166,7 +169,7 @@ def serve(out, host, port, timeout, max_rows, max_request_bytes):
     import time
 
     from .views.serve import Limits, SparqlServer
-    server = SparqlServer(out, host, port, Limits(timeout, max_rows, max_request_bytes))
+    server = SparqlServer(out, host, port, Limits(timeout, max_rows, max_request_bytes), cors=cors)
     try:
         server.start()
     except KgError as e:

@@ -25,7 +25,7 @@ from ..ontology import Ontology, load_ontology, ontology_dir
 from ..views.html import SiteBuilder
 from ..views.projection import ExportWriter
 from .keys import code_digest, paper_key
-from .outdir import MARKER, build_lock, recover, staging_dir, switch_in
+from .outdir import MARKER, build_lock, recover, remove_leftovers, staging_dir, switch_in
 from .report import COUNTS, BuildReport
 from .worker import Job, default_jobs, process_all
 
@@ -39,6 +39,7 @@ def run(corpus: Path, out: Path, progress: Callable[[str], None] | None = None, 
     onto = load_ontology()
     recover(out)
     with build_lock(out):
+        remove_leftovers(out)
         staged = staging_dir(out)
         try:
             report = _build_into(staged, papers, onto, progress, corpus, out, jobs or default_jobs(), full)
