@@ -50,7 +50,13 @@ def add(path, paper_id, corpus, fmt, title, year, doi, pmid, replace):
     except KgError as e:
         _fail(e)
     for paper in papers:
-        click.echo(f"added {paper.id} ({len(paper.text)} characters) to {corpus}")
+        kept = ""
+        if paper.kept:
+            kept = f"; kept its {', '.join(paper.kept)}"
+            if paper.text_changed:
+                kept += " (the text changed: `kg build` warns about entries that no longer match)"
+        verb = "replaced {} ({} characters) in {}" if paper.replaced else "added {} ({} characters) to {}"
+        click.echo(verb.format(paper.id, len(paper.text), corpus) + kept)
 
 
 @cli.command()
@@ -91,8 +97,9 @@ def build(corpus, out, jobs, full):
     for w in r.warnings:
         click.echo(f"warning: {w}", err=True)
     facts = ", ".join(f"{v} {k}" for k, v in r.facts.items())
+    skipped = f" ({len(r.skipped)} skipped: {', '.join(r.skipped)}; see the warnings)" if r.skipped else ""
     click.echo(f"built {r.papers} paper{'s' if r.papers != 1 else ''}: {r.mentions} mentions, {facts}, "
-               f"{r.quads} quads -> {out}")
+               f"{r.quads} quads -> {out}{skipped}")
 
 
 @cli.command()

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import CorpusError
+from ..errors import CorpusError, InputError
 from ..facts import (Administration, CsfFinding, Evidence, Finding, GradeAssessment, OutcomeFact, PaperFacts,
                      Subject)
+from ..ingest.files import load_yaml, read_side_text
 from ..ontology import Ontology
 
 FILE = "curation.yaml"
@@ -107,14 +108,23 @@ def write_review(path: Path, paper_id: str, text_sha: str, entries: list[dict]) 
                    "with type, subject, fields and evidence {start, end, quote}.",
            "facts": merged, "add": added}
     tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
+    tmp.write_text(yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
     tmp.replace(path)
     return len(merged)
 
 
+class _Dumper(yaml.SafeDumper):
+    """Never writes aliases: load_file refuses them (a YAML alias bomb is 300 bytes for GBs)."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
 def load_file(path: Path) -> dict:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = load_yaml(read_side_text(path, "curation file")) or {}
+    except InputError as e:
+        raise CorpusError(str(e)) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
         raise CorpusError(f"{path}:{mark.line + 1}:{mark.column + 1}: malformed curation file ({e.problem}); "

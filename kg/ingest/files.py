@@ -31,3 +31,62 @@ def read_text_file(path: Path) -> str:
         raise InputError(
             f"{path}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
             "convert it first, e.g. `iconv -f cp1252 -t utf-8`") from None
+
+
+_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+MAX_SIDE_BYTES = 50_000_000    # a curator file (curation.yaml, mentions.ann) is a few hundred KB
+MAX_YAML_DEPTH = 64
+
+
+def read_side_text(path: Path, what: str, limit: int = MAX_SIDE_BYTES) -> str:
+    """A curator file's text (UTF-8, BOM allowed), with errors naming the file, the line and the fix."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(f"{path}: {size:,} bytes; a {what} is at most {limit:,}")
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory; give a {what}") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    if data.startswith(_UTF16) or data[:2].count(b"\x00") == 1:
+        raise InputError(f"{path}: looks like UTF-16; save the {what} as UTF-8, "
+                         "e.g. `iconv -f utf-16 -t utf-8`")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise InputError(f"{path}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
+                         f"save the {what} as UTF-8") from None
+
+
+def _yaml_loader():
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        """SafeLoader without aliases (no billion laughs) and with bounded nesting (no RecursionError)."""
+
+        depth = 0
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in this file",
+                                                  self.peek_event().start_mark)
+            self.depth += 1
+            try:
+                if self.depth > MAX_YAML_DEPTH:
+                    raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_YAML_DEPTH} levels",
+                                                      self.peek_event().start_mark)
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+    return Loader
+
+
+def load_yaml(text: str):
+    """Parse untrusted YAML: safe types only, no aliases, bounded nesting (yaml errors propagate)."""
+    import yaml
+
+    return yaml.load(text, Loader=_yaml_loader())
