@@ -31,7 +31,8 @@ _DAY = re.compile(
 _DAY_D = re.compile(r"(?P<a>D(?<![\w/]D)\s?(?P<sign>[+-])\s?(?P<n1>\d{1,3}))\b"
                     r"|(?<![\w/+.-])(?P<b>D(?P<n2>\d{1,3}))(?![\w.+/-]|\.\d)"
                     r"|(?<![\w/])(?P<c>POD\s?(?P<n3>\d{1,3}))\b"
-                    r"|(?<![\w/])C1\s?(?P<d>D(?P<n4>\d{1,2}))\b")
+                    r"|(?<![\w/])C1\s?(?P<d>D(?P<n4>\d{1,2}))\b"
+                    r"|(?<![\w/+.-])(?P<e>D(?P<n5>\d{1,3}))\s?[-–~]\s?D\d{1,3}\b")     # "D6-D8": from its first day
 # "days +6 and +7", "on days 3, 5 and 7": every day of the list
 _DAY_LIST = re.compile(r"\b[Dd]ays\s*(?P<first>[+-]?\s?\d{1,3})(?P<rest>(?:\s*(?:,|and|&)\s*(?:and\s+)?[+-]?\s?\d{1,3}\b)+)")
 _DAY_ITEM = re.compile(r"[+-]?\s?\d{1,3}\b")
@@ -62,7 +63,11 @@ _GLUED = re.compile(r"(?<=[A-Za-z)\]]{2})(?P<punct>[.,;:]|\^)(?P<body>\d{1,3}(?:
 _SUPERSCRIPT = re.compile(r"(?<=[A-Za-z.,;:)])(?P<body>[¹²³⁴⁵⁶⁷⁸⁹⁰]+(?:[,–-][¹²³⁴⁵⁶⁷⁸⁹⁰]+)*)")
 _REF_WORD = re.compile(r"\b(?:refs?|references?)\.?\s+(?P<body>\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\b", re.I)
 
-_AGE = re.compile(r"\b(\d{1,3})[- ](?:years?|yrs?|y)[- ]old\b|\baged\s+(\d{1,3})\b", re.I)
+_AGE = re.compile(r"\b(\d{1,3})[- ](?:years?|yrs?|y)[- ]old\b|\baged?\s*:?\s+(\d{1,3})\b"
+                  r"|\b(\d{1,3})\s*(?:years?|yrs?)(?=\s*,\s*(?:male|female|man|woman|M|F)\b)", re.I)
+# "61/F", "57 M", "F/61" in a table or a list of cases
+_AGE_SEX = re.compile(r"(?:(?<=[|(])\s*|(?<![\w/.]))(?:(?P<a>\d{2}|(?<=[|(]\s)\d|(?<=[|(])\d)\s?/\s?(?P<s>[MF])"
+                      r"|(?P<s2>[MF])\s?/\s?(?P<a2>\d{1,2}))(?![\w/])")
 _SEX = re.compile(r"\b(man|male|boy|gentleman|woman|female|girl|lady)\b")  # over lowercased text
 _FEMALE = {"woman", "female", "girl", "lady"}
 
@@ -139,11 +144,11 @@ def find_days(t: str):
         v = n * (-1 if m.group(1) == "-" else 1)
         out.append(Candidate(m.start(), m.end(), "DAY", (("day", v),), ()))
     for m in _DAY_D.finditer(t):
-        key = next(k for k in "abcd" if m.group(k))
+        key = next(k for k in "abcde" if m.group(k))
         if key == "a":
             v = int(m.group("n1")) * (-1 if m.group("sign") == "-" else 1)
         else:
-            v = int(m.group("n2") or m.group("n3") or m.group("n4"))
+            v = int(m.group("n2") or m.group("n3") or m.group("n4") or m.group("n5"))
         if key == "b" and re.search(r"(?:vitamin|IgG?|type|stage|phase|CD|HLA)\s*$", t[max(0, m.start() - 10):m.start()], re.I):
             continue
         out.append(Candidate(m.start(key), m.end(key), "DAY", (("day", v),), ()))
@@ -254,8 +259,13 @@ def find_citations(t: str, ref_count: int | None = None):
 
 def find_people(t: str):
     out = []
-    for m in (_AGE.finditer(t) if "old" in t or "aged" in t or "OLD" in t else ()):
-        out.append(Candidate(m.start(), m.end(), "AGE", (("age", int(m.group(1) or m.group(2))),), ()))
+    for m in _AGE.finditer(t):
+        out.append(Candidate(m.start(), m.end(), "AGE", (("age", int(m.group(1) or m.group(2) or m.group(3))),), ()))
+    for m in _AGE_SEX.finditer(t):
+        age, sex = m.group("a") or m.group("a2"), m.group("s") or m.group("s2")
+        a, b = (m.span("a"), m.span("s")) if m.group("a") else (m.span("a2"), m.span("s2"))
+        out.append(Candidate(a[0], a[1], "AGE", (("age", int(age)),), ()))
+        out.append(Candidate(b[0], b[1], "SEX", (("sex", "female" if sex == "F" else "male"),), ()))
     for m in _SEX.finditer(t.lower()):
         sex = "female" if m.group(1) in _FEMALE else "male"
         out.append(Candidate(m.start(), m.end(), "SEX", (("sex", sex),), ()))
@@ -315,7 +325,7 @@ _WORD_FREQ = {"bid": "q12h", "b.i.d.": "q12h", "twice daily": "q12h", "twice a d
               "every day": "daily", "weekly": "weekly", "once weekly": "weekly", "single dose": "once", "once": "once"}
 _DURATION = re.compile(rf"\bfor\s+(?:a\s+total\s+of\s+)?(?P<n>\d{{1,2}}|{'|'.join(w for w, n in CARDINALS.items() if 1 <= n <= 30)})\s+"
                        r"(?:(?:consecutive|more|further)\s+)?(?P<unit>days?|doses?|weeks?)\b"
-                       r"|(?<![\w])[x×]\s?(?P<times>\d{1,2})(?:\s*(?P<unit2>days?|doses?))?(?![\w.^(])", re.I)
+                       r"|(?:(?<![\w])|(?<=/d))[x×]\s?(?P<times>\d{1,2})(?:\s*(?P<unit2>days?|doses?|d))?(?![\w.^(])", re.I)
 
 
 def find_schedules(t: str):
@@ -337,6 +347,7 @@ def find_schedules(t: str):
             n, unit = word_number(m.group("n")), m.group("unit").lower().rstrip("s")
         else:
             n, unit = int(m.group("times")), (m.group("unit2") or "dose").lower().rstrip("s")
+            unit = "day" if unit == "d" else unit
         if n:
             out.append(Candidate(m.start(), m.end(), "DURATION", (("duration", f"{n} {unit}{'s' if n != 1 else ''}"),), ()))
     return out
