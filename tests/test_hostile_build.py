@@ -272,3 +272,30 @@ def test_staging_of_a_killed_add_is_removed(tmp_path):
     assert list((corpus / "papers").iterdir()) == []
     assert kg("add", case, "--corpus", corpus).exit_code == 0
     assert os.listdir(corpus / "papers") == ["case"]
+
+
+def test_a_build_worker_killed_from_outside_stops_the_build_cleanly(tmp_path):
+    """The OOM killer takes a worker: the build ends with one error (it used to wait forever); outputs intact."""
+    import signal
+    import time
+
+    from .benchmarks.synth import corpus as synth_corpus
+
+    corpus = tmp_path / "corpus"
+    for pid, text in synth_corpus(60, seed=7):
+        (corpus / "papers" / pid).mkdir(parents=True)
+        (corpus / "papers" / pid / "paper.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "build", "--corpus", str(corpus), "--out", str(out),
+                             "--jobs", "2"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    kids = []
+    while not kids and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+        kids = [int(k) for t in os.listdir(f"/proc/{proc.pid}/task")
+                for k in Path(f"/proc/{proc.pid}/task/{t}/children").read_text().split()]
+    assert kids, "no worker process appeared"
+    os.kill(kids[0], signal.SIGKILL)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and stderr.startswith("Error: a build worker process died"), stderr[-500:]
+    assert not out.exists() and not list(tmp_path.glob(".out.tmp-*"))

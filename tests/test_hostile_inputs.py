@@ -101,3 +101,9 @@ def test_query_names_that_are_no_query(built, name, message):
 @pytest.mark.parametrize("endpoint", ["not a url", "ftp://host/store", "http://", "http://host:abc/store", "/tmp/x"])
 def test_push_to_something_that_is_no_url(built, endpoint):
     one_error(kg("push", "--endpoint", endpoint, "--out", built), repr(endpoint), "e.g. http://127.0.0.1:7879/store")
+
+
+def test_kg_query_bounds_nesting_before_the_engine(built, tmp_path):
+    deep = tmp_path / "deep.rq"
+    deep.write_text("SELECT * WHERE " + "{" * 4600 + "?s ?p ?o" + "}" * 4600)
+    one_error(kg("query", deep, "--out", built, "--timeout", "0"), "query nested 4600 levels deep; at most 128")

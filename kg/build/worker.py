@@ -100,14 +100,20 @@ def process_all(jobs: list[Job], workers: int, progress: Callable[[int, int, str
             yield _work(job)
         return
     import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     get_nlp()  # built once in the parent; forked workers share it copy-on-write
-    with mp.get_context("fork").Pool(workers) as pool:
-        chunk = max(1, min(16, len(jobs) // (workers * 8) or 1))
-        for i, res in enumerate(pool.imap(_work, jobs, chunksize=chunk), 1):
-            if progress:
-                progress(i, len(jobs), res.id)
-            yield res
+    chunk = max(1, min(16, len(jobs) // (workers * 8) or 1))
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+        try:
+            for i, res in enumerate(pool.map(_work, jobs, chunksize=chunk), 1):
+                if progress:
+                    progress(i, len(jobs), res.id)
+                yield res
+        except BrokenProcessPool:   # a worker was killed from outside (the OOM killer, kill -9)
+            raise BuildError("a build worker process died (killed from outside, e.g. out of memory); nothing was "
+                             "switched in; run `kg build --jobs 1` to see which paper it was on") from None
 
 
 def default_jobs() -> int:

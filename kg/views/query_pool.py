@@ -197,9 +197,13 @@ class QueryPool:
             while True:
                 frame = _frame(proc, deadline)
                 if frame is None:
-                    code = proc.popen.poll()
+                    try:
+                        code = proc.popen.wait(timeout=5)
+                    except subprocess.TimeoutExpired:
+                        code = None
                     self._replace(proc)
-                    how = f"signal {-code}" if code is not None and code < 0 else f"exit {code}"
+                    how = f"signal {-code}" if code is not None and code < 0 else \
+                        (f"exit {code}" if code is not None else "closed its pipe")
                     spool.close()
                     return Answer(500, message=f"the query stopped its engine process ({how}); the process was "
                                                "restarted. The query may need more memory or stack than this "

@@ -55,7 +55,7 @@ def too_deep(query: str, limit: int = MAX_NESTING) -> str | None:
     """Why ``query`` is refused for its nesting, or None."""
     depth = nesting_depth(query)
     if depth > limit:
-        return f"query nested {depth} levels deep; this endpoint takes at most {limit}"
+        return f"query nested {depth} levels deep; at most {limit} are accepted"
     return None
 
 
