@@ -86,7 +86,7 @@ def test_failed_build_keeps_previous_outputs(built, corpus_copy, tmp_path):
     assert any("meta.json:2:15: malformed metadata" in w and "previous graph is kept" in w for w in report.warnings)
     assert (out / "rdf" / "pmid35896259.nq").read_bytes() == before
     assert rows(out, "citations")[1][0] == "pmid35896259"
-    with pytest.raises(BuildError, match=r"no paper could be built:\n.*meta.json:2:15: malformed metadata"):
+    with pytest.raises(BuildError, match=r"meta.json:2:15: malformed metadata"):
         build(corpus_copy, tmp_path / "fresh")   # nothing to fall back on
     assert not (tmp_path / "fresh").exists()
 

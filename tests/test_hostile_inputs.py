@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
-from kg.curation.apply import load_file
+from kg.curation.curfile import load as load_file
 from kg.errors import CorpusError
 
 PID = "pmid35896259"
@@ -27,7 +27,8 @@ def one_error(r, *parts):
 
 
 @pytest.mark.parametrize("text,message", [
-    (LAUGHS, ":2:8: malformed curation file (aliases (*name) are not allowed"),
+    (LAUGHS, ":1:1: malformed curation file (refused: aliases (*name) that expand to over 1,000,000 values"),
+    ("a: &x [1, *x]\n", "refused: an alias inside its own anchor"),
     ("facts: " + "[" * 100 + "]" * 100 + "\n", "nested more than 64 levels"),
 ])
 def test_yaml_bombs_are_refused_unexpanded(tmp_path, text, message):
@@ -43,7 +44,13 @@ def test_a_bombed_curation_file_skips_only_its_paper(corpus_copy, tmp_path):
     assert kg("build", "--corpus", corpus_copy, "--out", out).exit_code == 0
     (corpus_copy / "papers" / PID / "curation.yaml").write_text(LAUGHS, encoding="utf-8")
     r = kg("build", "--corpus", corpus_copy, "--out", out)
-    assert r.exit_code == 0 and "aliases (*name) are not allowed" in r.output and "previous graph is kept" in r.output
+    assert r.exit_code == 0 and "aliases (*name) that expand" in r.output and "previous graph is kept" in r.output
+
+
+def test_ordinary_aliases_are_still_yaml(tmp_path):
+    path = tmp_path / "curation.yaml"
+    path.write_text("paper: x\nfacts: []\nadd: []\nextra: &e {a: 1}\nagain: *e\n", encoding="utf-8")
+    assert load_file(path).extra["again"] == {"a": 1}
 
 
 @pytest.mark.parametrize("encoding,message", [("utf-16", "looks like UTF-16; save the brat .ann file as UTF-8"),

@@ -31,7 +31,7 @@ from .worker import Failure, Job, default_jobs, process_all
 
 
 def run(corpus: Path, out: Path, progress: Callable[[str], None] | None = None, jobs: int | None = None,
-        full: bool = False) -> BuildReport:
+        full: bool = False, curator=None) -> BuildReport:
     """Build the graph of every paper in ``corpus`` into ``out`` (see kg.build.build)."""
     problems: dict[str, str] = {}
     papers = load_corpus(corpus, problems)
@@ -43,7 +43,8 @@ def run(corpus: Path, out: Path, progress: Callable[[str], None] | None = None, 
         remove_leftovers(out)
         staged = staging_dir(out)
         try:
-            report = _build_into(staged, papers, problems, onto, progress, corpus, out, jobs or default_jobs(), full)
+            report = _build_into(staged, papers, problems, onto, progress, corpus, out, jobs or default_jobs(), full,
+                                 curator)
             switch_in(staged, out)
         except KgError:
             shutil.rmtree(staged, ignore_errors=True)
@@ -77,7 +78,7 @@ def _artifacts(folder: Path, pid: str) -> list[Path]:
 
 
 def _build_into(staged: Path, papers: list[Paper], problems: dict[str, str], onto: Ontology, progress, corpus: Path,
-                out: Path, jobs: int, full: bool) -> dict:
+                out: Path, jobs: int, full: bool, curator=None) -> dict:
     for d in ("rdf", "mentions", "projection", "html"):
         (staged / d).mkdir()
     index = corpus_index(papers)
@@ -86,7 +87,7 @@ def _build_into(staged: Path, papers: list[Paper], problems: dict[str, str], ont
     todo, reused, keys = [], [], {}
     for paper in papers:
         meta = linked_meta(paper, index)
-        key = paper_key(paper, meta, corpus, onto.digest)
+        key = paper_key(paper, meta, corpus, onto.digest, curator)
         keys[paper.id] = key
         old, new = _artifacts(out, paper.id), _artifacts(staged, paper.id)
         if prev_keys.get(paper.id) == key and all(p.exists() for p in old):
@@ -94,7 +95,7 @@ def _build_into(staged: Path, papers: list[Paper], problems: dict[str, str], ont
             for src, dst in zip(old, new):
                 _link_or_copy(src, dst)
         else:
-            todo.append(Job(paper, meta, key, corpus))
+            todo.append(Job(paper, meta, key, corpus, curator))
     stats = prev.get("per_paper", {})
     per_paper = {pid: stats[pid] for pid in reused if pid in stats}
     warnings_by_paper = {pid: prev.get("warnings_by_paper", {}).get(pid, []) for pid in reused}
@@ -114,7 +115,9 @@ def _build_into(staged: Path, papers: list[Paper], problems: dict[str, str], ont
         warnings_by_paper[res.id] = list(res.warnings)
     kept = _skip(failed, staged, out, prev, keys, per_paper, warnings_by_paper)
     ids = sorted({p.id for p in papers if p.id not in failed} | set(kept))
-    if not ids:
+    if not ids:   # nothing to fall back on: the build fails, naming why (one line for one paper)
+        if len(failed) == 1:
+            raise BuildError(next(iter(failed.values())))
         raise BuildError("no paper could be built:\n" + "\n".join(f"{pid}: {m}" for pid, m in sorted(failed.items())))
     changed = [job.paper.id for job in todo if job.paper.id not in failed]
     if progress:

@@ -29,6 +29,7 @@ class Job:
     meta: dict
     key: str
     corpus: Path
+    curator: object = None   # kg.curation.curator.Curator signing unsigned curation decisions
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,9 @@ def process_paper(job: Job) -> PaperResult:
     paper = job.paper
     check_length(paper.text, f"{job.corpus}/papers/{paper.id}/paper.txt")
     onto = load_ontology()
-    cur = curated_facts(paper, job.meta, job.corpus, onto)
+    cur = curated_facts(paper, job.meta, job.corpus, onto, job.curator)
     ann, facts = cur.annotated, cur.facts
-    quads = paper_quads(facts, onto, ANNOTATOR_VERSION)
+    quads = paper_quads(facts, onto, ANNOTATOR_VERSION, cur.provenance)
     data = to_nquads(quads)
     if sum(1 for _ in parse(data, format=RdfFormat.N_QUADS)) != len(quads):   # what the store will load
         raise BuildError(f"{paper.id}: its N-Quads do not read back as {len(quads)} quads; please report this paper")

@@ -12,7 +12,8 @@ from ..ontology import NS
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 FACT_TYPES = {"Patient", "Cohort", "Administration", "TreatmentFinding", "GradeAssessment",
               "OutcomeObservation", "CSFFinding"}
-_SKIP = {"evidence", "wasDerivedFrom", "wasAttributedTo", "inPaper", "source", "follows", "gradeTerm", "doseUnit"}
+_SKIP = {"evidence", "wasDerivedFrom", "wasAttributedTo", "wasRevisionOf", "inPaper", "source", "follows",
+         "gradeTerm", "doseUnit"}
 
 
 def _short(term) -> str:

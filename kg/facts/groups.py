@@ -125,7 +125,7 @@ class _Reader:
         if self.main is None and agents and any(g.dose_value is not None for g in givens if g.agent in agents):
             self.main = (agents, route)
         if self.root is None:
-            size = next((c.n for c in counts if c.kind in ("eq", "group", "fraction") and c.n), None)
+            size = next((c.n for c in counts if c.kind in ("eq", "group", "fraction", "all") and c.n), None)
             if size is not None:
                 total = next((c.of for c in counts if c.kind == "fraction"), None)
                 self.root = Group(total or size, pos=lo)
@@ -183,7 +183,10 @@ class _Reader:
             return              # "ICANS occurred in 55 of 180": a rate, not a group given something
         if c.kind != "eq" and self.root is not None and c.n == self.root.size and not agents:
             return
-        if agents or refractory or re.search(r"\bremaining\b|\bother\b", self.text[lo:hi], re.I):
+        rest = re.search(r"\bremaining\b|\bother\b", self.text[lo:hi], re.I)
+        if rest and not refractory and self.current is not None and self.current.refractory:
+            refractory = True   # "The remaining 5" of a steroid-refractory group
+        if agents or refractory or rest:
             g = Group(c.n, agents, route, True if refractory else None, lo)
             self.groups.append(g)
             self.current = g

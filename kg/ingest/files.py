@@ -61,18 +61,51 @@ def read_side_text(path: Path, what: str, limit: int = MAX_SIDE_BYTES) -> str:
                          f"save the {what} as UTF-8") from None
 
 
-def _yaml_loader():
+MAX_YAML_NODES = 1_000_000   # after aliases are expanded; a curation file of 10,000 facts is ~300,000
+
+
+def _expanded_size(root, limit: int) -> int | None:
+    """Nodes of the YAML node graph at ``root`` once aliases are copied out (capped at limit + 1); None if cyclic."""
     import yaml
 
-    class Loader(yaml.SafeLoader):
-        """SafeLoader without aliases (no billion laughs) and with bounded nesting (no RecursionError)."""
+    def children(node):
+        if isinstance(node, yaml.SequenceNode):
+            return node.value
+        if isinstance(node, yaml.MappingNode):
+            return [x for pair in node.value for x in pair]
+        return []
 
+    size: dict[int, int] = {}
+    open_ = set()
+    stack = [(root, False)]
+    while stack:
+        node, closing = stack.pop()
+        if closing:
+            open_.discard(id(node))
+            size[id(node)] = min(limit + 1, 1 + sum(size[id(c)] for c in children(node)))
+            continue
+        if id(node) in size:
+            continue
+        if id(node) in open_:
+            return None
+        open_.add(id(node))
+        stack.append((node, True))
+        for c in children(node):
+            if id(c) in open_:
+                return None   # an alias inside its own anchor
+            if id(c) not in size:
+                stack.append((c, False))
+    return size[id(root)]
+
+
+def harden_yaml_loader(base):
+    """A subclass of the YAML loader ``base`` that refuses alias bombs, recursive aliases and deep nesting."""
+    import yaml
+
+    class Loader(base):
         depth = 0
 
         def compose_node(self, parent, index):
-            if self.check_event(yaml.AliasEvent):
-                raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in this file",
-                                                  self.peek_event().start_mark)
             self.depth += 1
             try:
                 if self.depth > MAX_YAML_DEPTH:
@@ -82,6 +115,16 @@ def _yaml_loader():
             finally:
                 self.depth -= 1
 
+        def compose_document(self):
+            node = super().compose_document()
+            n = _expanded_size(node, MAX_YAML_NODES) if node is not None else 0
+            if n is None or n > MAX_YAML_NODES:
+                what = "an alias inside its own anchor" if n is None else \
+                    f"aliases (*name) that expand to over {MAX_YAML_NODES:,} values"
+                raise yaml.composer.ComposerError(None, None, f"refused: {what}", node.start_mark)
+            return node
+
+    Loader.__name__ = Loader.__qualname__ = f"Hardened{base.__name__}"
     return Loader
 
 
@@ -89,4 +132,15 @@ def load_yaml(text: str):
     """Parse untrusted YAML: safe types only, no aliases, bounded nesting (yaml errors propagate)."""
     import yaml
 
-    return yaml.load(text, Loader=_yaml_loader())
+    return yaml.load(text, Loader=harden_yaml_loader(yaml.SafeLoader))
+
+
+def no_alias_dumper():
+    """A SafeDumper that never writes aliases (so files kg writes load with the hardened loader)."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        def ignore_aliases(self, data):
+            return True
+
+    return Dumper

@@ -134,9 +134,10 @@ class SparqlServer:
     """The query pool plus the guarding front; ``start()`` returns once it answers."""
 
     def __init__(self, out: Path, host: str = "127.0.0.1", port: int = 7878, limits: Limits = Limits(),
-                 cors: str | None = None):
+                 apps: tuple = (), cors: str | None = None):
         self.out = Path(out)
         self.host, self.port, self.limits = host, port, limits
+        self.apps = tuple(apps)   # mounted pages (kg.views.review_app): handles(path), get(path), post(path, headers, body)
         self.cors = tuple(o.strip() for o in (cors or "").split(",") if o.strip())
         self.pool: QueryPool | None = None
         self.httpd: _HTTPServer | None = None
@@ -238,8 +239,24 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(204, b"", extra={"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
                                     "Access-Control-Allow-Headers": "Content-Type, Accept"} if self._cors_headers() else {})
 
+    def _mounted(self, path: str):
+        return next((a for a in self.server_ref.apps if a.handles(path)), None)
+
+    def _reply(self, r) -> None:
+        """A mounted app's answer, sent without CORS headers (its pages are not for other sites)."""
+        self.send_response(r.status)
+        for k, v in (("Content-Type", r.ctype), ("Content-Length", str(len(r.body))), ("X-Content-Type-Options", "nosniff"),
+                     ("Cache-Control", "no-store"), ("X-Frame-Options", "DENY")):
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(r.body)
+
     def do_GET(self):
         parsed = urllib.parse.urlsplit(self.path)
+        app = self._mounted(parsed.path)
+        if app is not None:
+            return self._reply(app.get(parsed.path))
         if parsed.path in ("/", "/index.html"):
             return self._send(200, self.server_ref.page, "text/html; charset=utf-8")
         if parsed.path.startswith("/html/"):
@@ -255,8 +272,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_HEAD = do_GET
 
-    def _body(self) -> str | None:
-        """The request body as text, or None after answering 400/411/413."""
+    def _body(self) -> bytes | None:
+        """The request body, or None after answering 400/411/413."""
         limits = self.server_ref.limits
         if self.headers.get("Transfer-Encoding"):
             self._error(411, "send the request body with a Content-Length (chunked bodies are not accepted)", close=True)
@@ -277,17 +294,20 @@ class _Handler(BaseHTTPRequestHandler):
         if len(data) < length:
             self.close_connection = True
             return None
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            self._error(400, f"request body is not UTF-8 (byte {e.start})")
-            return None
+        return data
 
     def do_POST(self):
-        body = self._body()
-        if body is None:
+        data = self._body()
+        if data is None:
             return
         path = urllib.parse.urlsplit(self.path)
+        app = self._mounted(path.path)
+        if app is not None:
+            return self._reply(app.post(path.path, self.headers, data))
+        try:
+            body = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            return self._error(400, f"request body is not UTF-8 (byte {e.start})")
         if path.path != "/sparql":
             return self._error(404, "not found; the SPARQL endpoint is /sparql")
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
