@@ -212,8 +212,10 @@ class QueryPool:
                 if kind == DATA:
                     spool.write(payload)
                     continue
-                if kind != END:
-                    raise ServeError(f"unexpected frame {kind!r} from a query process")
+                if kind != END:   # a protocol error: never trust that process again
+                    spool.close()
+                    self._replace(proc)
+                    return Answer(500, message=f"a query process sent an unexpected frame ({kind!r}); it was restarted")
                 end = json.loads(payload)
                 self.idle.put(proc)
                 if end["status"] != 200:

@@ -83,7 +83,10 @@ class _Engine:
         from .streams import OverCap, write_boolean, write_solutions, write_triples
 
         query, cap = req["query"], req["max_rows"]
-        refused = self.refusal(query)
+        try:
+            refused = self.refusal(query)
+        except RecursionError:
+            refused = (400, "query too deeply nested to check; flatten it")
         if refused:
             return {"status": refused[0], "message": refused[1]}
         sink, what = _DataWriter(self.out), "rows"

@@ -6,7 +6,8 @@ speaks the SPARQL 1.1 Protocol at ``/sparql`` and refuses what must not reach th
 oversized or malformed requests, deep nesting, updates and ``SERVICE`` (decided from a parse,
 kg.views.sparql_check). Rows are counted against a cap as they are produced (an error,
 never a silent cut); format negotiation (``Accept`` or ``format=``); CORS only for origins
-given with ``--cors``; an HTML page at ``/`` and the HTML graph under ``/html/``.
+given with ``--cors``; an HTML page at ``/``, the HTML graph under ``/html/``, and mounted
+apps (the review pages of kg.views.review_app) behind the same request checks.
 """
 from __future__ import annotations
 

@@ -53,6 +53,16 @@ def _json_term(term) -> dict:
     raise TypeError(f"unexpected term {term!r}")
 
 
+def _xml_text(v: str) -> str:
+    """Element text that every XML reader gives back as is: CR (normalized away by XML) and leading or
+    trailing white space (trimmed by some readers) become character references."""
+    core = v.strip(" \t\n\r")
+    start = v.index(core) if core else len(v)
+    head, tail = v[:start], v[start + len(core):]
+    ref = lambda s: "".join(f"&#{ord(c)};" for c in s)   # noqa: E731
+    return ref(head) + escape(core).replace("\r", "&#13;") + ref(tail)
+
+
 def _xml_term(term) -> str:
     if isinstance(term, NamedNode):
         return f"<uri>{escape(term.value)}</uri>"
@@ -61,7 +71,7 @@ def _xml_term(term) -> str:
     if isinstance(term, Literal):
         attr = f" xml:lang={quoteattr(term.language)}" if term.language else \
             (f" datatype={quoteattr(_datatype(term))}" if _datatype(term) else "")
-        return f"<literal{attr}>{escape(term.value)}</literal>"
+        return f"<literal{attr}>{_xml_text(term.value)}</literal>"
     if isinstance(term, Triple):
         return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>{_xml_term(term.predicate)}"
                 f"</predicate><object>{_xml_term(term.object)}</object></triple>")
