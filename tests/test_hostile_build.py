@@ -299,3 +299,32 @@ def test_a_build_worker_killed_from_outside_stops_the_build_cleanly(tmp_path):
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 1 and stderr.startswith("Error: a build worker process died"), stderr[-500:]
     assert not out.exists() and not list(tmp_path.glob(".out.tmp-*"))
+
+
+def test_curator_writes_wait_for_a_running_add(corpus_copy, tmp_path):
+    """A curation.yaml or mentions.ann written while `kg add --replace` swaps folders would be lost: it waits."""
+    import threading
+    import time
+
+    from kg.curation import curfile
+    from kg.ingest.transaction import locked
+
+    root = corpus_copy / "papers"
+    held, order = threading.Event(), []
+
+    def add_in_progress():
+        with locked(root):
+            held.set()
+            time.sleep(1)
+            order.append("add done")
+
+    t = threading.Thread(target=add_in_progress)
+    t.start()
+    held.wait()
+    cf = curfile.CurationFile(root / PID / "curation.yaml", paper=PID)
+    curfile.save(cf)
+    order.append("curation saved")
+    t.join()
+    assert order == ["add done", "curation saved"]
+    assert curfile.load(root / PID / "curation.yaml").paper == PID
+    assert sorted(p.name for p in root.iterdir()) == [PID]   # no lock or temporary file left

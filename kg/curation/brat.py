@@ -17,6 +17,7 @@ from ..annotate import AnnotatedPaper, Mention, annotate_text, with_context
 from ..errors import CorpusError, InputError
 from ..ingest.corpus import load_paper, papers_dir
 from ..ingest.files import read_side_text
+from ..ingest.transaction import writing_into
 from ..ontology import Ontology
 
 FILE = "mentions.ann"
@@ -153,6 +154,7 @@ def import_ann(corpus: Path, paper_id: str, ann_file: Path) -> tuple[Path, int]:
         raise InputError(f"{ann_file}: no such file; check the path")
     spans = parse_ann(Path(ann_file), paper.text)
     target = papers_dir(corpus) / paper.id / FILE
-    shutil.copyfile(ann_file, target.with_suffix(".ann.tmp"))
-    target.with_suffix(".ann.tmp").replace(target)
+    with writing_into(target.parent):   # not while `kg add --replace` swaps the paper's folder
+        shutil.copyfile(ann_file, target.with_suffix(".ann.tmp"))
+        target.with_suffix(".ann.tmp").replace(target)
     return target, len(spans)

@@ -15,6 +15,7 @@ holding a curator's comment refuses and says where it is; notes go in a ``note:`
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import yaml
 
 from ..errors import CorpusError, InputError
 from ..ingest.files import harden_yaml_loader, no_alias_dumper, read_side_text
+from ..ingest.transaction import writing_into
 from .curator import Curator, make_curator
 
 FILE = "curation.yaml"
@@ -165,6 +167,7 @@ def save(cf: CurationFile) -> None:
            "facts": [_ordered(e) for e in cf.facts],
            "add": [_ordered(e) for e in cf.add]} | cf.extra
     body = yaml.dump(doc, Dumper=no_alias_dumper(), sort_keys=False, allow_unicode=True, width=100)
-    tmp = cf.path.with_name(f".{cf.path.name}.{os.getpid()}.tmp")
-    tmp.write_text(HEADER + body, encoding="utf-8")
-    tmp.replace(cf.path)
+    tmp = cf.path.with_name(f".{cf.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with writing_into(cf.path.parent):   # not while `kg add --replace` swaps the paper's folder
+        tmp.write_text(HEADER + body, encoding="utf-8")
+        tmp.replace(cf.path)

@@ -62,6 +62,11 @@ def locked(root: Path, wait_s: float = WAIT_S):
         os.close(fd)   # releases the lock
 
 
+def writing_into(paper_folder: Path):
+    """The lock to hold while writing a file into a paper's folder (so `kg add --replace` cannot drop it)."""
+    return locked(Path(paper_folder).parent)
+
+
 def _apply(root: Path, journal: dict) -> None:
     """Swap every staged folder in (idempotent: a kill at any point is finished by the next call)."""
     stage = root / journal["stage"]
