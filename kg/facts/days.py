@@ -6,9 +6,14 @@ the day in force; else the day in force, carried from the sentence before.
 """
 from __future__ import annotations
 
+import re
+
 from ..annotate import Mention
 from ..text.layout import Sentence
 from .view import PaperView
+
+
+_PREDICATE = re.compile(r"\band\s+(?:then\s+)?(?:was|were|had\s+been|has\s+been)\s+(?!given|started|administered|treated)", re.I)
 
 
 class DayClock:
@@ -59,6 +64,12 @@ class SentenceDays:
             same = [d for d in days if a <= d.nstart < b]
             return _nearest(same, pos, end) if same else None
         a, b = self.view.comma_clause(self.sent.start, self.sent.end, pos)
+        # "was given X and was transferred on day 6": a second predicate has its own day
+        for m in _PREDICATE.finditer(self.view.text, a, b):
+            if m.start() >= end:
+                b = m.start()
+                break
+            a = m.start()
         same = [d for d in days if a <= d.nstart < b]
         if same:
             return _nearest(same, pos, end)
