@@ -61,7 +61,13 @@ def add(path, paper_id, corpus, fmt, title, year, doi, pmid, pmcid, eutils_url, 
     except KgError as e:
         _fail(e)
     for paper in papers:
-        click.echo(f"added {paper.id} ({len(paper.text)} characters{', ' + note if note else ''}) to {corpus}")
+        kept = ""
+        if paper.kept:
+            kept = f"; kept its {', '.join(paper.kept)}"
+            if paper.text_changed:
+                kept += " (the text changed: `kg build` warns about entries that no longer match)"
+        verb = "replaced {} ({} characters{}) in {}" if paper.replaced else "added {} ({} characters{}) to {}"
+        click.echo(verb.format(paper.id, len(paper.text), ", " + note if note else "", corpus) + kept)
 
 
 @cli.command()
@@ -105,8 +111,9 @@ def build(corpus, out, jobs, full, curator, orcid):
     for w in r.warnings:
         click.echo(f"warning: {w}", err=True)
     facts = ", ".join(f"{v} {k}" for k, v in r.facts.items())
+    skipped = f" ({len(r.skipped)} skipped: {', '.join(r.skipped)}; see the warnings)" if r.skipped else ""
     click.echo(f"built {r.papers} paper{'s' if r.papers != 1 else ''}: {r.mentions} mentions, {facts}, "
-               f"{r.quads} quads -> {out}")
+               f"{r.quads} quads -> {out}{skipped}")
 
 
 @cli.command()
@@ -174,7 +181,10 @@ def validate(out):
 @option("corpus")
 @option("curator")
 @option("orcid")
-def serve(out, host, port, timeout, max_rows, max_request_bytes, corpus, curator, orcid):
+@click.option("--cors", metavar="ORIGIN", default=None,
+              help="Web origins (comma-separated, or *) whose pages may read SPARQL results, e.g. https://yasgui.org; "
+                   "none by default.")
+def serve(out, host, port, timeout, max_rows, max_request_bytes, corpus, curator, orcid, cors):
     """Serve the built graph over the SPARQL 1.1 Protocol (read-only), the HTML views and the review pages.
 
     Example: kg serve --curator "Jane Doe"   (then open http://127.0.0.1:7878/review/)
@@ -187,7 +197,7 @@ def serve(out, host, port, timeout, max_rows, max_request_bytes, corpus, curator
     from .views.serve import Limits, SparqlServer
     try:
         review = ReviewApp(corpus, resolve_curator(curator, orcid), max_request_bytes)
-        server = SparqlServer(out, host, port, Limits(timeout, max_rows, max_request_bytes), apps=(review,))
+        server = SparqlServer(out, host, port, Limits(timeout, max_rows, max_request_bytes), apps=(review,), cors=cors)
         server.start()
     except KgError as e:
         _fail(e)

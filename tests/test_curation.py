@@ -193,9 +193,12 @@ def test_annotator_change_keeps_or_reports(curated, tmp_path, monkeypatch):
 def test_corrupt_curation_file_names_line(curated, tmp_path):
     corpus, out0, path = curated
     path.write_text("paper: x\nfacts:\n  - id: a\n    status: [unclosed\n", encoding="utf-8")
-    r = kg("build", "--corpus", corpus, "--out", out0)
-    assert r.exit_code == 1 and "curation.yaml:" in r.output and "malformed curation file" in r.output
-    assert r.output.count("\n") == 1
+    before = (out0 / "rdf" / f"{PID}.nq").read_bytes()
+    r = kg("build", "--corpus", corpus, "--out", out0)   # the paper is skipped and keeps its last good graph
+    assert r.exit_code == 0 and "(1 skipped: pmid35896259; see the warnings)" in r.output
+    warning = next(line for line in r.output.splitlines() if line.startswith("warning:"))
+    assert "curation.yaml:5:" in warning and "malformed curation file" in warning and "previous graph is kept" in warning
+    assert (out0 / "rdf" / f"{PID}.nq").read_bytes() == before
 
 
 def test_a_curators_comment_is_never_rewritten_away(curated):

@@ -15,12 +15,15 @@ holding a curator's comment refuses and says where it is; notes go in a ``note:`
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from ..errors import CorpusError
+from ..errors import CorpusError, InputError
+from ..ingest.files import harden_yaml_loader, no_alias_dumper, read_side_text
+from ..ingest.transaction import writing_into
 from .curator import Curator, make_curator
 
 FILE = "curation.yaml"
@@ -46,6 +49,7 @@ def _mapping(loader, node, deep=False):
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+_Loader = harden_yaml_loader(_Loader)   # the file is untrusted: no aliases (300 bytes for GBs), bounded nesting
 
 
 def strip_lines(v):
@@ -114,8 +118,10 @@ def load(path: Path) -> CurationFile:
     """Read a curation file; a malformed one is a CorpusError naming the line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_side_text(path, "curation file")
         doc = yaml.load(text, Loader=_Loader) or {}
+    except InputError as e:
+        raise CorpusError(str(e)) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
         raise CorpusError(f"{path}:{mark.line + 1}:{mark.column + 1}: malformed curation file ({e.problem}); "
@@ -160,7 +166,8 @@ def save(cf: CurationFile) -> None:
            "subjects": [_ordered(e) for e in cf.subjects],
            "facts": [_ordered(e) for e in cf.facts],
            "add": [_ordered(e) for e in cf.add]} | cf.extra
-    body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
-    tmp = cf.path.with_name(f".{cf.path.name}.{os.getpid()}.tmp")
-    tmp.write_text(HEADER + body, encoding="utf-8")
-    tmp.replace(cf.path)
+    body = yaml.dump(doc, Dumper=no_alias_dumper(), sort_keys=False, allow_unicode=True, width=100)
+    tmp = cf.path.with_name(f".{cf.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with writing_into(cf.path.parent):   # not while `kg add --replace` swaps the paper's folder
+        tmp.write_text(HEADER + body, encoding="utf-8")
+        tmp.replace(cf.path)

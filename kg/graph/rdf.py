@@ -261,6 +261,10 @@ def paper_quads(facts: PaperFacts, onto: Ontology, annotator: str, provenance: P
 
 
 def to_nquads(quads: list[Quad]) -> bytes:
-    """Deterministic N-Quads: one quad a line, sorted."""
-    lines = serialize(quads, format=RdfFormat.N_QUADS).decode("utf-8").splitlines()
+    """Deterministic N-Quads: one quad a line, sorted.
+
+    Lines end at LF only: N-Quads leaves U+2028, U+2029, U+0085 (and VT, FF) unescaped inside
+    literals, and ``str.splitlines`` would cut a quad there.
+    """
+    lines = [line for line in serialize(quads, format=RdfFormat.N_QUADS).decode("utf-8").split("\n") if line]
     return ("\n".join(sorted(set(lines))) + "\n").encode("utf-8") if lines else b""
