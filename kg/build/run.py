@@ -21,7 +21,7 @@ from ..graph.iris import ONTOLOGY_GRAPH, graph_iri
 from ..graph.links import corpus_index, linked_meta
 from ..graph.store import STORE_DIR, create_store, update_copy
 from ..ingest.corpus import Paper, load_corpus
-from ..ontology import Ontology, load_ontology, ontology_dir
+from ..ontology import Ontology, load_ontology, ontology_files
 from ..views.html import SiteBuilder
 from ..views.projection import ExportWriter
 from .keys import code_digest, paper_key
@@ -131,7 +131,6 @@ def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, cor
 
 def _store(staged: Path, out: Path, papers: list[Paper], changed: list[str], prev: dict) -> None:
     """The staged store: a checkpoint of the previous one with changed graphs replaced, or a new one."""
-    odir = ontology_dir()
     old_store = out / STORE_DIR
     if prev and not prev.get("_store_unusable") and old_store.is_dir():
         gone = set(prev.get("keys", {})) - {p.id for p in papers}
@@ -139,4 +138,4 @@ def _store(staged: Path, out: Path, papers: list[Paper], changed: list[str], pre
                        [staged / "rdf" / f"{pid}.nq" for pid in changed]):
             return
     create_store(staged / STORE_DIR, [staged / "rdf" / f"{p.id}.nq" for p in papers],
-                 [odir / "icans.ttl", odir / "schema.ttl"], ONTOLOGY_GRAPH)
+                 ontology_files(), ONTOLOGY_GRAPH)
