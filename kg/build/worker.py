@@ -11,12 +11,13 @@ from .. import errors
 from ..annotate import ANNOTATOR_VERSION, get_nlp
 from ..curation.paper import curated_facts
 from ..errors import BuildError, KgError
-from ..graph.rdf import paper_quads, to_nquads
+from ..graph.rdf import Activity, paper_quads, source_date, to_nquads
 from ..graph.validate import validate_quads
 from ..ingest.corpus import Paper
 from ..ontology import load_ontology
 from ..views.html import paper_page, paper_summary
 from ..views.projection import fragment, project
+from .keys import code_digest
 from .report import COUNTS
 
 
@@ -60,7 +61,8 @@ def process_paper(job: Job) -> PaperResult:
     onto = load_ontology()
     cur = curated_facts(paper, job.meta, job.corpus, onto)
     ann, facts = cur.annotated, cur.facts
-    quads = paper_quads(facts, onto, ANNOTATOR_VERSION)
+    activity = Activity(ANNOTATOR_VERSION, code_digest(), onto.digest, job.key, source_date())
+    quads = paper_quads(facts, onto, activity, paper.text)
     data = to_nquads(quads)
     report = validate_quads(quads)
     if not report.conforms:
