@@ -17,6 +17,7 @@ from typing import Callable
 
 from ..annotate import ANNOTATOR_VERSION
 from ..errors import BuildError, KgError
+from ..graph.exports import FOLDERS, KgxWriter
 from ..graph.iris import ONTOLOGY_GRAPH, graph_iri
 from ..graph.links import corpus_index, linked_meta
 from ..graph.store import STORE_DIR, create_store, update_copy
@@ -71,8 +72,8 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, corpus: Path, out: Path, jobs: int,
                 full: bool) -> dict:
-    for d in ("rdf", "mentions", "projection", "html"):
-        (staged / d).mkdir()
+    for d in ("rdf", "mentions", "projection", "html", *(folder for folder, _ in FOLDERS.values())):
+        (staged / d).mkdir(parents=True)
     index = corpus_index(papers)
     prev = {} if full else _previous(out, onto.digest)
     prev_keys = prev.get("keys", {})
@@ -81,10 +82,9 @@ def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, cor
         meta = linked_meta(paper, index)
         key = paper_key(paper, meta, corpus, onto.digest)
         keys[paper.id] = key
-        old = [out / "rdf" / f"{paper.id}.nq", out / "mentions" / f"{paper.id}.json",
-               out / "projection" / f"{paper.id}.json", out / "html" / f"paper-{paper.id}.html"]
-        new = [staged / "rdf" / f"{paper.id}.nq", staged / "mentions" / f"{paper.id}.json",
-               staged / "projection" / f"{paper.id}.json", staged / "html" / f"paper-{paper.id}.html"]
+        files = [f"rdf/{paper.id}.nq", f"mentions/{paper.id}.json", f"projection/{paper.id}.json",
+                 f"html/paper-{paper.id}.html", *(f"{folder}/{paper.id}{ext}" for folder, ext in FOLDERS.values())]
+        old, new = [out / f for f in files], [staged / f for f in files]
         if prev_keys.get(paper.id) == key and all(p.exists() for p in old):
             reused.append(paper.id)
             for src, dst in zip(old, new):
@@ -102,6 +102,8 @@ def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, cor
         (staged / "mentions" / f"{res.id}.json").write_bytes(res.mentions_json)
         (staged / "projection" / f"{res.id}.json").write_bytes(res.projection)
         (staged / "html" / f"paper-{res.id}.html").write_bytes(res.page)
+        for name, (folder, ext) in FOLDERS.items():
+            (staged / folder / f"{res.id}{ext}").write_bytes(res.exports[name])
         per_paper[res.id] = {"mentions": res.n_mentions, "quads": res.n_quads, "facts": res.counts}
         warnings_by_paper[res.id] = list(res.warnings)
     if progress:
@@ -112,11 +114,14 @@ def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, cor
     ids = [p.id for p in papers]
 
     exports, site = ExportWriter(staged / "graph.graphml", staged / "graph.json"), SiteBuilder()
+    kgx = KgxWriter(staged / "kgx")
     for i in ids:   # streamed one paper at a time: memory does not grow with the corpus
         part = json.loads((staged / "projection" / f"{i}.json").read_bytes())
         exports.add(part["export"])
         site.add(i, part["site"])
+        kgx.add(json.loads((staged / FOLDERS["kgx"][0] / f"{i}{FOLDERS['kgx'][1]}").read_bytes()))
     exports.close()
+    kgx.close()
     site.write(staged / "html")
     counts = {k: sum(per_paper[i]["facts"][k] for i in ids) for k in COUNTS}
     warnings = [w for i in ids for w in warnings_by_paper.get(i, [])]

@@ -11,6 +11,7 @@ from .. import errors
 from ..annotate import ANNOTATOR_VERSION, get_nlp
 from ..curation.paper import curated_facts
 from ..errors import BuildError, KgError
+from ..graph.exports import paper_exports
 from ..graph.rdf import Activity, paper_quads, source_date, to_nquads
 from ..graph.validate import validate_quads
 from ..ingest.corpus import Paper
@@ -45,6 +46,7 @@ class PaperResult:
     counts: dict
     warnings: tuple[str, ...]
     page: bytes           # the paper's HTML view
+    exports: dict         # kg.graph.exports.FOLDERS key -> bytes (JSON-LD, nanopublications, KGX part)
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ def process_paper(job: Job) -> PaperResult:
                        json.dumps({"export": fragment(g, paper.id), "site": paper_summary(g, paper.id)},
                                   ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
                        len(ann.mentions), len(quads),
-                       {k: len(getattr(facts, k)) for k in COUNTS}, cur.warnings, paper_page(g, paper.id).encode("utf-8"))
+                       {k: len(getattr(facts, k)) for k in COUNTS}, cur.warnings, paper_page(g, paper.id).encode("utf-8"),
+                       paper_exports(quads, onto))
 
 
 def _work(job: Job) -> PaperResult | Failure:
