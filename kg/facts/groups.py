@@ -167,10 +167,12 @@ class _Reader:
 
     def _define(self, lo: int, hi: int, counts: list[Count], agents, route, refractory: bool) -> None:
         """A sentence without an outcome may introduce a subgroup: a count with a treatment or a setting."""
-        group_counts = [c for c in counts if c.kind in ("group", "eq", "subset", "percent") and c.n]
+        group_counts = [c for c in counts if c.kind in ("group", "eq", "subset", "percent", "fraction") and c.n]
         if not group_counts:
             return
         c = group_counts[0]
+        if c.kind == "fraction" and not (agents or refractory):
+            return              # "ICANS occurred in 55 of 180": a rate, not a group given something
         if c.kind != "eq" and self.root is not None and c.n == self.root.size and not agents:
             return
         if agents or refractory or re.search(r"\bremaining\b|\bother\b", self.text[lo:hi], re.I):
