@@ -49,8 +49,8 @@ def expanded_mappings(path: Path | None = None) -> list[tuple[str, str, str]]:
     meta, rows = read_sssom(path)
     conv = Converter.from_prefix_map(meta.get("curie_map") or {})
     out = []
-    for line, r in enumerate(rows, 2 + sum(1 for x in path.read_text(encoding="utf-8").splitlines()
-                                            if x.startswith("#"))):
+    header = sum(1 for x in path.read_text(encoding="utf-8").splitlines() if x.startswith("#"))
+    for line, r in enumerate(rows, header + 2):     # the '#' lines, then the column names, then row 1
         pred = r.get("predicate_id", "")
         if not pred.startswith("skos:") or pred[5:] not in PREDICATES:
             raise OntologyError(f"{path}:{line}: predicate {pred!r} is not one of skos:{', skos:'.join(PREDICATES)}")

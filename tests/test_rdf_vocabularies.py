@@ -124,3 +124,21 @@ def test_died_is_written_only_when_known(repo):
         lines = to_nquads(paper_quads(replace(f, subjects=subjects), onto, Activity("a/1"))).decode().splitlines()
         got = {ln.split(f"<{died}> ")[1].split("^^")[0] for ln in lines if f"<{died}>" in ln}
         assert got == expected
+
+
+def test_a_reproducible_build_dates_its_activity(repo):
+    """With SOURCE_DATE_EPOCH the activity carries that time; the same input gives the same bytes."""
+    from kg.curation.paper import machine_facts
+    from kg.graph.links import linked_meta
+    from kg.ingest.corpus import load_corpus
+    from kg.ontology import load_ontology
+
+    onto = load_ontology()
+    paper = load_corpus(repo / "corpus")[0]
+    f = machine_facts(paper, linked_meta(paper, {}), repo / "corpus", onto)[1]
+    act = Activity("icans-annotator/test", "c0de", "0n70", "k3y", "2023-11-14T22:13:20Z")
+    data = to_nquads(paper_quads(f, onto, act, paper.text))
+    assert data == to_nquads(paper_quads(f, onto, act, paper.text))
+    line = next(ln for ln in data.decode().splitlines() if "endedAtTime" in ln)
+    assert line.startswith(f"<https://w3id.org/icans-kg/id/paper/{PAPER}/activity/k3y> ")
+    assert '"2023-11-14T22:13:20Z"^^<http://www.w3.org/2001/XMLSchema#dateTime>' in line

@@ -146,3 +146,15 @@ def test_generated_files_follow_their_sources(tmp_path):
                      "\tfamotidine\tsemapv:ManualMappingCuration\t\n", encoding="utf-8")
     out = generated(folder)
     assert '"MTXX"' in out[ABBREVIATIONS] and "<http://identifiers.org/atc/A02BA03>" in out[MAPPINGS]
+
+
+def test_a_bad_mapping_row_names_its_line(tmp_path):
+    from kg.errors import OntologyError
+    from kg.ontology_derived import mappings_ttl
+
+    table = tmp_path / SSSOM
+    text = (ontology_dir() / SSSOM).read_text(encoding="utf-8")
+    table.write_text(text + "icans:Famotidine\tfamotidine\towl:sameAs\tATC:A02BA03\t\tsemapv:ManualMappingCuration\t\n",
+                     encoding="utf-8")
+    with pytest.raises(OntologyError, match=rf"{SSSOM}:{len(text.splitlines()) + 1}: predicate 'owl:sameAs'"):
+        mappings_ttl(table)
