@@ -32,7 +32,7 @@ from .worker import Job, default_jobs, process_all
 
 
 def run(corpus: Path, out: Path, progress: Callable[[str], None] | None = None, jobs: int | None = None,
-        full: bool = False) -> BuildReport:
+        full: bool = False, curator=None) -> BuildReport:
     """Build the graph of every paper in ``corpus`` into ``out`` (see kg.build.build)."""
     papers = load_corpus(corpus)
     if not papers:
@@ -42,7 +42,7 @@ def run(corpus: Path, out: Path, progress: Callable[[str], None] | None = None, 
     with build_lock(out):
         staged = staging_dir(out)
         try:
-            report = _build_into(staged, papers, onto, progress, corpus, out, jobs or default_jobs(), full)
+            report = _build_into(staged, papers, onto, progress, corpus, out, jobs or default_jobs(), full, curator)
             switch_in(staged, out)
         except KgError:
             shutil.rmtree(staged, ignore_errors=True)
@@ -71,7 +71,7 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 
 def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, corpus: Path, out: Path, jobs: int,
-                full: bool) -> dict:
+                full: bool, curator=None) -> dict:
     for d in ("rdf", "mentions", "projection", "html", *(folder for folder, _ in FOLDERS.values())):
         (staged / d).mkdir(parents=True)
     index = corpus_index(papers)
@@ -80,7 +80,7 @@ def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, cor
     todo, reused, keys = [], [], {}
     for paper in papers:
         meta = linked_meta(paper, index)
-        key = paper_key(paper, meta, corpus, onto.digest)
+        key = paper_key(paper, meta, corpus, onto.digest, curator)
         keys[paper.id] = key
         files = [f"rdf/{paper.id}.nq", f"mentions/{paper.id}.json", f"projection/{paper.id}.json",
                  f"html/paper-{paper.id}.html", *(f"{folder}/{paper.id}{ext}" for folder, ext in FOLDERS.values())]
@@ -90,7 +90,7 @@ def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, cor
             for src, dst in zip(old, new):
                 _link_or_copy(src, dst)
         else:
-            todo.append(Job(paper, meta, key, corpus))
+            todo.append(Job(paper, meta, key, corpus, curator))
     stats = prev.get("per_paper", {})
     per_paper = {pid: stats[pid] for pid in reused if pid in stats}
     warnings_by_paper = {pid: prev.get("warnings_by_paper", {}).get(pid, []) for pid in reused}

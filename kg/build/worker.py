@@ -30,6 +30,7 @@ class Job:
     meta: dict
     key: str
     corpus: Path
+    curator: object = None   # kg.curation.curator.Curator signing unsigned curation decisions
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,10 @@ def process_paper(job: Job) -> PaperResult:
     """Annotate, extract, curate, serialize and validate one paper."""
     paper = job.paper
     onto = load_ontology()
-    cur = curated_facts(paper, job.meta, job.corpus, onto)
+    cur = curated_facts(paper, job.meta, job.corpus, onto, job.curator)
     ann, facts = cur.annotated, cur.facts
     activity = Activity(ANNOTATOR_VERSION, code_digest(), onto.digest, job.key, source_date())
-    quads = paper_quads(facts, onto, activity, paper.text)
+    quads = paper_quads(facts, onto, activity, paper.text, cur.provenance)
     data = to_nquads(quads)
     report = validate_quads(quads)
     if not report.conforms:

@@ -34,14 +34,15 @@ NONE = re.compile(r"\b(?:none|neither|no\s+(?:patients?|one|cases?|responders?)|
 SUBSET = re.compile(rf"\b(?P<n>{NUMBER_RE})\s+of\s+(?:them|these|those|whom|which)\b"
                     rf"|\b(?:of|among)\s+(?:whom|them|these|those)\s*,?\s*(?P<n2>{NUMBER_RE})\b{_NOT_AFTER}", re.I)
 # "7 had also received", "15 improved", "two received": a count as the subject of a clause
-SUBJECT = re.compile(rf"(?:(?<=[,;:]\s)|(?<=\band\s)|(?<=\bbut\s)|(?<=\bwhile\s)|(?<=\bwhereas\s))(?P<n>{NUMBER_RE})\s+(?:(?:also|then|later|subsequently|eventually|still|only)\s+)?"
+SUBJECT = re.compile(rf"(?:(?<=[,;:]\s)|(?<=\band\s)|(?<=\bbut\s)|(?<=\bwhile\s)|(?<=\bwhereas\s)|(?<=\bremaining\s)|(?<=\bother\s))(?P<n>{NUMBER_RE})\s+(?:(?:also|then|later|subsequently|eventually|still|only)\s+)?"
                      r"(?=(?:had|have|were|was|received|developed|required|experienced|achieved|showed|improved|responded|"
                      r"recovered|resolved|died|did|went|needed|underwent|got)\b)", re.I)
 _SUBJECT_AT_START = re.compile(r"\s*" + SUBJECT.pattern[SUBJECT.pattern.index("(?P<n>"):], re.I)
 # "with improvement in 6", "responded in 9": a count after an outcome
 IN_N = re.compile(rf"\bin\s+(?:only\s+)?(?P<n>{NUMBER_RE})\b(?!\s*(?:of|out|days?|hours?|weeks?|months?|years?|mg|%|/|patients|cases))", re.I)
 # "60% had improvement": a share with no count
-PCT_ONLY = re.compile(r"(?<![\d.(])(?P<p>\d{1,3}(?:\.\d+)?)\s*%(?!\s*\()", re.I)
+PCT_ONLY = re.compile(rf"(?<![\d.(])(?:(?P<p>\d{{1,3}}(?:\.\d+)?)\s*%|(?P<w>{NUMBER_RE})\s+(?:per\s*cent|percent)\b)(?!\s*\()"
+                      r"(?P<of>\s+of\s+(?:them|these|those|the\s+\w+(?:\s+patients)?))?", re.I)
 ONE = re.compile(r"\b(?:a|an|one|a\s+single|single)\s+(?:\w+\s+)?(?:patient|case|child|adult|man|woman|boy|girl|recipient)\b", re.I)
 _SCORE_BEFORE = re.compile(r"(?:score|ICE|CARTOX(?:-10)?|CAPD|grade|GCS)\s*(?:of\s+)?$", re.I)
 
@@ -111,7 +112,10 @@ def counts_in(text: str, lo: int, hi: int) -> list[Count]:
     for m in IN_N.finditer(text, lo, hi):
         found.append(Count(m.start(), m.end(), "in", _num(m.group("n"))))
     for m in PCT_ONLY.finditer(text, lo, hi):
-        found.append(Count(m.start(), m.end(), "share", None, None, float(m.group("p"))))
+        pct = float(m.group("p")) if m.group("p") else word_number(m.group("w"))
+        if pct is not None:
+            # "Seventy percent of them": a share of the group just named (kind "share_of")
+            found.append(Count(m.start(), m.end(), "share_of" if m.group("of") else "share", None, None, float(pct)))
     for m in ONE.finditer(text, lo, hi):
         found.append(Count(m.start(), m.end(), "group", 1))
     for m in ALL.finditer(text, lo, hi):
@@ -128,4 +132,5 @@ def counts_in(text: str, lo: int, hi: int) -> list[Count]:
     return sorted(out, key=lambda c: c.start)
 
 
-_PRIORITY = {"fraction": 0, "all": 1, "percent": 2, "subset": 3, "eq": 4, "none": 5, "group": 6, "in": 7, "share": 8}
+_PRIORITY = {"fraction": 0, "all": 1, "percent": 2, "subset": 3, "eq": 4, "none": 5, "group": 6, "in": 7, "share": 8,
+             "share_of": 8}

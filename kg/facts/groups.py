@@ -110,6 +110,10 @@ class _Reader:
 
     def read(self, sent, lo: int, hi: int, givens: list[Given]) -> None:
         text = self.text
+        # "given to ten patients whose ICANS had not improved on dexamethasone": the setting, not a result,
+        # and the steroid named in it is not the treatment the result is about
+        defining = [(m.start(), m.end()) for m in self.refractory_re.finditer(text, lo, hi)]
+        givens = [g for g in givens if g.status == "given" or not any(a <= g.start < b for a, b in defining)]
         for m in list(self.refractory_re.finditer(text, lo, hi)) + list(self.first_line_re.finditer(text, lo, hi)):
             a, b = (m.start(), m.end()) if m.re is self.refractory_re else view_clause(self.view, sent, m.start())
             for d in self.view.mentions_in(a, b, "DRUG"):
@@ -121,14 +125,15 @@ class _Reader:
         if self.main is None and agents and any(g.dose_value is not None for g in givens if g.agent in agents):
             self.main = (agents, route)
         if self.root is None:
-            size = next((c.n for c in counts if c.kind in ("eq", "group", "fraction") and c.n), None)
+            size = next((c.n for c in counts if c.kind in ("eq", "group", "fraction", "all") and c.n), None)
             if size is not None:
                 total = next((c.of for c in counts if c.kind == "fraction"), None)
                 self.root = Group(total or size, pos=lo)
                 self.groups.append(self.root)
                 self.current = self.root
         outs = [m for m in self.view.mentions_in(lo, hi, "OUTCOME")
-                if m.value("syndrome") == "ICANS" and m.value("outcome") != "death" and not _group_name(text, m)]
+                if m.value("syndrome") == "ICANS" and m.value("outcome") != "death" and not _group_name(text, m)
+                and not any(a <= m.nstart < b for a, b in defining)]
         sentence_refractory = bool(self.refractory_re.search(text, lo, hi))
         if self.scope.mode == "cited" and _CONTINUES.match(text, lo, hi):
             # "after steroid failure it helped 6 of 11 [11] and 1 of 1 [12]": one setting for both
@@ -168,6 +173,9 @@ class _Reader:
     def _define(self, lo: int, hi: int, counts: list[Count], agents, route, refractory: bool) -> None:
         """A sentence without an outcome may introduce a subgroup: a count with a treatment or a setting."""
         group_counts = [c for c in counts if c.kind in ("group", "eq", "subset", "percent", "fraction") and c.n]
+        if not group_counts and agents:
+            # "ICANS occurred in 21, all of whom received dexamethasone"
+            group_counts = [c for c in counts if c.kind == "in" and c.n]
         if not group_counts:
             return
         c = group_counts[0]
@@ -175,7 +183,10 @@ class _Reader:
             return              # "ICANS occurred in 55 of 180": a rate, not a group given something
         if c.kind != "eq" and self.root is not None and c.n == self.root.size and not agents:
             return
-        if agents or refractory or re.search(r"\bremaining\b|\bother\b", self.text[lo:hi], re.I):
+        rest = re.search(r"\bremaining\b|\bother\b", self.text[lo:hi], re.I)
+        if rest and not refractory and self.current is not None and self.current.refractory:
+            refractory = True   # "The remaining 5" of a steroid-refractory group
+        if agents or refractory or rest:
             g = Group(c.n, agents, route, True if refractory else None, lo)
             self.groups.append(g)
             self.current = g
@@ -230,6 +241,9 @@ class _Reader:
         if not agents:
             agents, route = treatment_of(self.view, self.onto, givens, a, b)
         by_route = route_only(self.view, ca, cb) if not agents else None   # "two received intrathecal therapy"
+        if not agents and by_route is None and a > lo and self.current is not None and self.current.agents \
+                and self.current.pos >= lo:
+            agents, route = self.current.agents, self.current.route   # "8 received anakinra, and 6 of these improved"
         if not agents and by_route is None and a > lo:
             agents, route = treatment_of(self.view, self.onto, givens, lo, b)
         if not agents:
@@ -253,7 +267,8 @@ class _Reader:
                        and c.kind in ("in", "percent", "subset", "all", "none", "group")), None)
         if agents and lead is not None and result is not None and lead.start < out.nstart \
                 and _GIVEN_VERB.search(text, lead.end, result.start) and (result.n is None or result.n <= lead.n):
-            subset_group = Group(lead.n, agents, route, None, a)
+            parent = self.current.refractory if lead.kind == "subset" and self.current is not None else None
+            subset_group = Group(lead.n, agents, route, parent, a)   # "Eight of these ...": their setting too
         if arm is not None:
             agents, route = agents or arm.agents, route or arm.route
             group = arm
@@ -285,6 +300,9 @@ class _Reader:
                 treated = None      # "NEs were often resolved with dexamethasone": no number at all
         if treated is None and vague and self.scope.mode != "cited":
             pass                    # a series' uncounted result is still a result
+        elif treated is None and any(c.kind in ("share", "share_of") for c in counts) and self.scope.mode != "cited" \
+                and not _COMPARATIVE.search(text, ca, cb):
+            pass                    # "improvement was observed in 65%" of a subgroup never counted
         elif treated is None and (self.scope.mode != "cited" or _COMPARATIVE.search(text, ca, cb)):
             return              # no count and no study size; a comparison ("faster recovery than") is no result
         refractory = sentence_refractory or self.refractory_re.search(text, a, b) is not None
@@ -323,7 +341,12 @@ class _Reader:
             responders = 0 if then.kind == "none" else (then.n if then.kind == "subset" else treated)
         elif frac is not None:
             responders, treated = frac.n, frac.of
-        elif any(c.kind == "share" for c in counts) and not any(c.kind in ("percent", "in", "subset") for c in counts):
+        elif any(c.kind == "share_of" for c in counts) and size is not None and \
+                not any(c.kind in ("percent", "in", "subset") for c in counts):
+            # "Seventy percent of them improved" after "Forty patients were treated": 28 of 40
+            share = next(c for c in counts if c.kind == "share_of")
+            treated, responders = size, round(share.pct * size / 100)
+        elif any(c.kind in ("share", "share_of") for c in counts) and not any(c.kind in ("percent", "in", "subset") for c in counts):
             # "60% had improvement": responders unknown in number; treated only if a count is written here
             alls = next((c for c in counts if c.kind in ("all", "group", "eq") and c.n), None)
             treated = alls.n if alls is not None else None
@@ -410,8 +433,15 @@ def extract_group(view: PaperView, scope: Scope, onto: Ontology):
     if scope.mode == "cited":
         refractory_scope = False
     else:
-        refractory_scope = any(refractory_re.search(text, a, b) for s, a, b in scope.pieces
-                               if secs[s.section].kind in defining) or \
+        # the series is steroid-refractory if its title says so or the sentence introducing it does
+        # ("40 adults with steroid-refractory ICANS"), not when a later subgroup is ("the other 4 ... after steroid failure")
+        intro = []
+        for s, a, b in scope.pieces:
+            if secs[s.section].kind in defining:
+                intro.append((a, b))
+                if counts_in(text, a, b):
+                    break          # the sentences up to the one that counts the series
+        refractory_scope = any(refractory_re.search(text, a, b) for a, b in intro) or \
             any(refractory_re.search(text, s.start, s.end) for s in view.layout.sentences if secs[s.section].kind == "title")
     reader = _Reader(view, onto, scope, refractory_scope)
 

@@ -290,6 +290,11 @@ def _marker_mid_clause_end(view: PaperView, c, hi: int) -> int:
     return limit
 
 
+def _fraction() -> re.Pattern:
+    from .counts import FRACTION
+    return FRACTION
+
+
 def _count_group() -> re.Pattern:
     from .counts import GROUP
     return GROUP
@@ -377,11 +382,13 @@ def assign_scopes(view: PaperView) -> list[Scope]:
         return ([own] if own.pieces else []) + cited
     # no introduction at all ("Results. Twenty-nine patients received siltuximab ..."): a group treated
     # in the paper's own words, with no citation on it, is the paper's own series
-    group = _count_group()
+    group, fraction = _count_group(), _fraction()
     told = [(s, a, b) for s, a, b in _subtract(own_sents, holes)
             if secs[s.section].kind not in ("intro", "discussion", "conclusion")]
-    if any(group.search(text, a, b) and view.mentions_in(a, b, "DRUG", "DRUG_CLASS", "REGIMEN", "CELL_THERAPY")
-           and not view.mentions_in(s.start, s.end, "CITATION") for s, a, b in told):
+    uncited = [(s, a, b) for s, a, b in told if not view.mentions_in(s.start, s.end, "CITATION")]
+    treated = any(view.mentions_in(a, b, "DRUG", "DRUG_CLASS", "REGIMEN", "CELL_THERAPY") for _, a, b in uncited)
+    if any((group.search(text, a, b) and treated or fraction.search(text, a, b) and view.mentions_in(a, b, "OUTCOME"))
+           for s, a, b in uncited):
         own = Scope("cohort", "cohort", "cohort", "own_cohort")
         own.pieces = _subtract(own_sents, holes)
         return [own] + cited

@@ -85,9 +85,12 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, sh
         for g in givens:
             if g.administered:
                 admins.append(_administration(view, subj, g))
-        explicit = bool(refractory.search(text, lo, hi) or refractory.search(prev_text))
-        acts = _acts(view, onto, givens, text, lo, hi, days)
+        cues = [(m.start(), m.end()) for m in refractory.finditer(text, lo, hi)]
+        before = bool(refractory.search(prev_text))
+        acts = _acts(view, onto, givens, text, lo, hi, days, cues)
         for act in acts:
+            # "did not improve on dexamethasone 20 mg": the cue names this step's failure, not its setting
+            explicit = before or any(not (a <= act["pos"] < b) for a, b in cues)
             events.append(_Event(act["pos"], 0, "act", act | {"explicit": explicit}))
         for g in givens:
             if g.status == "referenced":
@@ -112,7 +115,11 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, sh
             events.append(_Event(first_neuro.start(), 2, "neuro", {"day": days.at(first_neuro.start())}))
         for m in persist.finditer(text, lo, hi):
             if not _about_other(text, lo, m.start()):
-                events.append(_Event(m.start(), 3, "persist", {}))
+                # "persisted unchanged through four days of dexamethasone": the step that failed, named here
+                clause = view.comma_clause(sent.start, sent.end, m.start())
+                named = [g.agent for g in givens if g.status in ("referenced", "historical") and g.start > m.start()
+                         and view.comma_clause(sent.start, sent.end, g.start) == clause]
+                events.append(_Event(m.start(), 3, "persist", {"refs": named, "span": (m.start(), m.end())}))
         for m in sequence.finditer(text, lo, hi):
             events.append(_Event(m.start(), 3, "switch", {}))
         for m in view.mentions_in(lo, hi, "OUTCOME"):
@@ -172,7 +179,7 @@ def _about_other(text: str, lo: int, pos: int) -> bool:
 
 
 def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: int, hi: int,
-          days: SentenceDays | None = None) -> list[dict]:
+          days: SentenceDays | None = None, cues=()) -> list[dict]:
     """ICANS-directed administrations of a piece, drugs given together (same clause, same day) as one act."""
     acts: list[dict] = []
     crs = CRS_CONTEXT.search(text, lo, hi) is not None and course(onto, "NEURO").search(text, lo, hi) is None
@@ -185,7 +192,9 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
         clause = view.clause_start(lo, g.start)
         last = acts[-1] if acts else None
         coordinated = last is not None and _COORDINATED.fullmatch(text[last["end"]:g.start]) is not None
-        if last and last["clause"] == clause and (last["day"] == g.day or coordinated) and \
+        # "ICANS that had not improved on dexamethasone ... received siltuximab": the failed drug is another step
+        split = any((a <= last["span"][0] < b) != (a <= g.start < b) for a, b in cues) if last else False
+        if last and not split and last["clause"] == clause and (last["day"] == g.day or coordinated) and \
                 not re.search(r"→|->|\bthen\b|\bfollowed\s+by\b|\bswitched\b|\breplaced\b|\bescalated\b", text[last["end"]:g.start], re.I):
             last["agents"].add(g.agent)
             last["route"] = last["route"] or g.route
@@ -205,7 +214,8 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
         clause = view.clause_start(lo, m.nstart)
         if any(a["clause"] == clause and any(onto.is_a(x, m.term) for x in a["agents"]) for a in acts):
             continue
-        same = next((a for a in acts if a["clause"] == clause and not a.get("drugs", True)), None)
+        same = next((a for a in acts if a["clause"] == clause and not a.get("drugs", True)
+                     and not view.mentions_in(a["end"], m.nstart, "OUTCOME")), None)   # "steroids did not help, and IT chemotherapy .."
         if same is not None:
             same["agents"].add(m.term)
             continue
@@ -290,7 +300,13 @@ def _course(onto: Ontology, events: list[_Event], text: str):
                     steps.append(step)
                 _fail(step, e.pos)
         elif e.kind in ("persist", "switch"):
-            if current is not None and e.pos > current.pos and not _positive(current):
+            named = {x for x in d.get("refs", ()) if onto.terms[x].directed and not onto.terms[x].supportive}
+            if named and neuro and not any(named & s.agents for s in steps):
+                steroid = all(onto.is_a(x, "Corticosteroid") for x in named)
+                current = Step(named, None, None, e.pos, d["span"], False, steroid, last_icans)
+                steps.append(current)
+                _fail(current, e.pos)
+            elif current is not None and e.pos > current.pos and not _positive(current):
                 _fail(current, e.pos)
         elif e.kind == "outcome":
             if d["syndrome"] != "ICANS":
@@ -345,9 +361,9 @@ def _failed_lists(view: PaperView, onto: Ontology, text: str, start: int, hi: in
             items.append(frozenset({m.term}))
     if not items:
         return []
-    if len(items) <= 2:
+    if len(items) <= 2 and not all(onto.is_a(x, "Corticosteroid") for i in items for x in i):
         return [frozenset().union(*items)]
-    return items
+    return items          # three or more, or two corticosteroids ("dexamethasone and methylprednisolone"): in turn
 
 
 def _fail(step: Step, pos: int) -> None:

@@ -9,7 +9,9 @@ Every fact points to its evidence and to what produced it, in the standard vocab
   ``oa:TextQuoteSelector`` (exact, prefix, suffix). ``icans:evidence`` points from the fact
   to the same target: the short path the competency questions and ``kg explain`` use.
 - PROV-O: facts are ``prov:wasAttributedTo`` the annotator (a ``prov:SoftwareAgent``) or a
-  curator (a ``prov:Person``) and ``prov:wasGeneratedBy`` the paper's ``prov:Activity``, which
+  curator (a ``prov:Person``, its IRI the ORCID iD when known; a curated fact that replaces a
+  machine fact is ``prov:wasRevisionOf`` the IRI a build without the curation file gives that
+  machine fact) and ``prov:wasGeneratedBy`` the paper's ``prov:Activity``, which
   records the annotator, code and ontology versions; its time comes from ``SOURCE_DATE_EPOCH``
   when set, never from the wall clock, so the same corpus builds to the same bytes.
 - QUDT: a dose is also a ``qudt:QuantityValue`` (numeric value, unit, the unit's UCUM code).
@@ -31,10 +33,12 @@ from .iris import (BIBO, CITO, DCT, DCTYPES, FABIO, FOAF, ID, OA, PROV, QUDT, QU
                    graph_iri, paper_iri, text_iri)
 
 if TYPE_CHECKING:   # the writer only reads the records; importing kg.facts would load spaCy
+    from ..curation.apply import Provenance
     from ..facts import Evidence, PaperFacts
 
 CONTEXT = 32    # characters of oa:prefix / oa:suffix (as Hypothesis anchors quotes)
 ONTOLOGY_IRI = "https://w3id.org/icans-kg/ontology"
+ORCID_IRI = "https://orcid.org/"
 
 
 @dataclass(frozen=True)
@@ -74,13 +78,29 @@ def _offset(v: int) -> Literal:
     return Literal(str(v), datatype=NamedNode(XSD + "nonNegativeInteger"))
 
 
+def fact_iri(paper: str, kind: str, r) -> str:
+    """The IRI of a fact record of type ``kind`` (subject, administration, finding, grade, outcome, csf)."""
+    if kind == "subject":
+        return f"{paper}/subject/{quote(r.key, safe='')}"
+    if kind == "administration":
+        return f"{paper}/administration/{_h(r.subject, r.agent, r.dose_value, r.dose_unit, r.route, r.day, r.evidence.start)}"
+    if kind == "finding":
+        return f"{paper}/finding/{quote(r.key, safe='')}"
+    if kind == "grade":
+        return f"{paper}/grade/{_h(r.subject, r.syndrome, r.grade, r.day, r.evidence.start)}"
+    if kind == "outcome":
+        return f"{paper}/outcome/{_h(r.subject, r.outcome, r.day, r.evidence.start)}"
+    return f"{paper}/csf/{_h(r.subject, r.day, r.opening_pressure, r.lymphocytes, r.evidence.start)}"
+
+
 def slug(name: str) -> str:
     """A readable IRI segment for a name ("Elsevier B.V." -> "elsevier-b-v")."""
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or _h(name)
 
 
 class _Writer:
-    def __init__(self, facts: PaperFacts, onto: Ontology, activity: Activity, text: str | None):
+    def __init__(self, facts: PaperFacts, onto: Ontology, activity: Activity, text: str | None,
+                 prov: Provenance | None = None):
         self.f = facts
         self.onto = onto
         self.g = NamedNode(graph_iri(facts.paper_id))
@@ -92,6 +112,27 @@ class _Writer:
         self.annotator = NamedNode(agent_iri(activity.annotator))
         self.activity = f"{self.paper}/activity/{activity.key or _h(activity)}"
         self.quads: set[Quad] = set()
+        self.curators = dict(prov.curators) if prov else {}
+        self.revised = dict(prov.revisions) if prov else {}   # curated record -> machine record
+
+    def iri_of(self, kind: str, r) -> str:
+        """A fact's IRI; a curated revision of a subject or finding (whose IRIs come from keys) gets its own."""
+        iri = fact_iri(self.paper, kind, r)
+        machine = self.revised.get(r)
+        if machine is not None and fact_iri(self.paper, kind, machine) == iri:
+            iri += "-curated"
+        return iri
+
+    def curator(self, handle: str) -> str:
+        """The curator's agent IRI (their ORCID iD when known), described once in the graph."""
+        cur = self.curators.get(handle)
+        name, orcid = (cur.name, cur.orcid) if cur else (handle, "")
+        agent = ORCID_IRI + orcid if orcid else f"{ID}agent/curator/{quote(name, safe='')}"
+        self.iri(agent, RDF + "type", PROV + "Agent")
+        self.iri(agent, RDF + "type", PROV + "Person")
+        self.add(agent, RDFS + "label", name)
+        self.iri(self.activity, PROV + "wasAssociatedWith", agent)
+        return agent
 
     def add(self, s: str, p: str, o) -> None:
         if o is None:
@@ -148,18 +189,19 @@ class _Writer:
 
     def agent(self, curator: str | None) -> NamedNode:
         """Who a fact is attributed to: the curator who added or edited it, else the annotator."""
-        return NamedNode(f"{ID}agent/curator/{quote(curator, safe='')}") if curator else self.annotator
+        return NamedNode(self.curator(curator)) if curator else self.annotator
 
-    def fact(self, iri: str, cls: str, ev: Evidence, curator: str | None = None) -> None:
+    def fact(self, iri: str, cls: str, ev: Evidence, curator: str | None = None, record=None,
+             kind: str = "") -> None:
         self.iri(iri, RDF + "type", NS + cls)
         self.iri(iri, PROV + "wasDerivedFrom", self.paper)
         self.iri(iri, PROV + "wasGeneratedBy", self.activity)
         who = self.agent(curator)
         if curator:
-            self.iri(who.value, RDF + "type", PROV + "Person")
-            self.add(who.value, RDFS + "label", curator)
-            self.iri(self.activity, PROV + "wasAssociatedWith", who.value)
             self.add(iri, NS + "curated", True)
+            machine = self.revised.get(record) if record is not None else None
+            if machine is not None:
+                self.iri(iri, PROV + "wasRevisionOf", fact_iri(self.paper, kind, machine))
         self.add(iri, PROV + "wasAttributedTo", who)
         self.iri(iri, NS + "evidence", self.annotate(iri, ev, who))
 
@@ -256,11 +298,11 @@ class _Writer:
         for c in f.citations:
             for n in c.refs:
                 self.iri(f"{P}/ref/{n}", NS + "citedAt", self.annotate(f"{P}/ref/{n}", c.evidence, motivation="linking"))
-        subj_iri = {}
+        subj_iri = {s.key: self.iri_of("subject", s) for s in f.subjects}
+        finding_iri = {x.key: self.iri_of("finding", x) for x in f.findings}
         for s in f.subjects:
-            si = f"{P}/subject/{quote(s.key, safe='')}"
-            subj_iri[s.key] = si
-            self.fact(si, "Patient" if s.kind == "patient" else "Cohort", s.evidence, s.curator)
+            si = subj_iri[s.key]
+            self.fact(si, "Patient" if s.kind == "patient" else "Cohort", s.evidence, s.curator, s, "subject")
             self.add(si, RDFS + "label", s.label)
             self.iri(si, NS + "inPaper", P)
             if s.source:
@@ -274,8 +316,8 @@ class _Writer:
             self.add(si, NS + "died", s.died)
             self.add(si, NS + "size", s.size)
         for a in f.administrations:
-            ai = f"{P}/administration/{_h(a.subject, a.agent, a.dose_value, a.dose_unit, a.route, a.day, a.evidence.start)}"
-            self.fact(ai, "Administration", a.evidence, a.curator)
+            ai = self.iri_of("administration", a)
+            self.fact(ai, "Administration", a.evidence, a.curator, a, "administration")
             self.iri(ai, NS + "subject", subj_iri.get(a.subject))
             self.iri(ai, NS + "agent", self.term(a.agent))
             self.add(ai, NS + "doseValue", a.dose_value)
@@ -292,8 +334,8 @@ class _Writer:
             self.add(ai, NS + "doseFrequency", a.frequency)
             self.add(ai, NS + "doseDuration", a.duration)
         for x in f.findings:
-            fi = f"{P}/finding/{quote(x.key, safe='')}"
-            self.fact(fi, "TreatmentFinding", x.evidence, x.curator)
+            fi = finding_iri[x.key]
+            self.fact(fi, "TreatmentFinding", x.evidence, x.curator, x, "finding")
             self.iri(fi, NS + "subject", subj_iri.get(x.subject))
             for a in x.agents:
                 self.iri(fi, NS + "agent", self.term(a))
@@ -312,8 +354,8 @@ class _Writer:
             self.add(fi, NS + "responseDay", x.response_day)
             self.add(fi, NS + "daysToResponse", x.days_to_response)
         for g in f.grades:
-            gi = f"{P}/grade/{_h(g.subject, g.syndrome, g.grade, g.day, g.evidence.start)}"
-            self.fact(gi, "GradeAssessment", g.evidence, g.curator)
+            gi = self.iri_of("grade", g)
+            self.fact(gi, "GradeAssessment", g.evidence, g.curator, g, "grade")
             self.iri(gi, NS + "subject", subj_iri.get(g.subject))
             self.iri(gi, NS + "syndrome", NS + g.syndrome)
             self.add(gi, NS + "grade", g.grade)
@@ -321,18 +363,18 @@ class _Writer:
             self.add(gi, NS + "day", g.day)
             self.iri(gi, NS + "gradingSystem", self.term(g.system))
         for o in f.outcomes:
-            oi = f"{P}/outcome/{_h(o.subject, o.outcome, o.day, o.evidence.start)}"
-            self.fact(oi, "OutcomeObservation", o.evidence, o.curator)
+            oi = self.iri_of("outcome", o)
+            self.fact(oi, "OutcomeObservation", o.evidence, o.curator, o, "outcome")
             self.iri(oi, NS + "subject", subj_iri.get(o.subject))
             t = self.onto.by_code("outcome", o.outcome)
             self.iri(oi, NS + "outcome", t.iri if t else None)
             self.iri(oi, NS + "syndrome", NS + o.syndrome if o.syndrome in ("ICANS", "CRS") else None)
             self.add(oi, NS + "day", o.day)
             if o.finding:
-                self.iri(oi, NS + "follows", f"{P}/finding/{quote(o.finding, safe='')}")
+                self.iri(oi, NS + "follows", finding_iri.get(o.finding, f"{P}/finding/{quote(o.finding, safe='')}"))
         for c in f.csf:
-            ci = f"{P}/csf/{_h(c.subject, c.day, c.opening_pressure, c.lymphocytes, c.evidence.start)}"
-            self.fact(ci, "CSFFinding", c.evidence, c.curator)
+            ci = self.iri_of("csf", c)
+            self.fact(ci, "CSFFinding", c.evidence, c.curator, c, "csf")
             self.iri(ci, NS + "subject", subj_iri.get(c.subject))
             self.add(ci, NS + "day", c.day)
             self.add(ci, NS + "openingPressure", c.opening_pressure)
@@ -340,11 +382,16 @@ class _Writer:
         return sorted(self.quads, key=str)
 
 
-def paper_quads(facts: PaperFacts, onto: Ontology, activity: Activity | str, text: str | None = None) -> list[Quad]:
-    """The sorted quads of one paper's named graph; ``text`` (the original text) gives quotes their prefix and suffix."""
+def paper_quads(facts: PaperFacts, onto: Ontology, activity: Activity | str, text: str | None = None,
+                provenance: Provenance | None = None) -> list[Quad]:
+    """The sorted quads of one paper's named graph.
+
+    ``text`` (the original text) gives quotes their prefix and suffix; ``provenance`` names
+    curators and the machine facts curated facts revise.
+    """
     if isinstance(activity, str):
         activity = Activity(activity)
-    return _Writer(facts, onto, activity, text).write()
+    return _Writer(facts, onto, activity, text, provenance).write()
 
 
 def to_nquads(quads: list[Quad]) -> bytes:

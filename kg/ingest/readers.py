@@ -166,6 +166,8 @@ def _jats_section(sec, depth: int, out: list[str]) -> None:
 
 def read_jats(path: Path, data: bytes) -> list[Document]:
     root = _xml(path, data)
+    if _local(root.tag) == "pmc-articleset":   # what efetch db=pmc answers: the article inside a set
+        root = next((a for a in root if _local(a.tag) == "article"), root)
     front = root.find("front/article-meta")
     if front is None:
         raise InputError(f"{path}: JATS article without front/article-meta; is the file complete?")

@@ -124,9 +124,11 @@ results as JSON, XML, CSV, TSV by <code>Accept</code> or <code>format=</code>). 
 class SparqlServer:
     """The Oxigraph engine plus the guarding front; ``start()`` returns once it answers."""
 
-    def __init__(self, out: Path, host: str = "127.0.0.1", port: int = 7878, limits: Limits = Limits()):
+    def __init__(self, out: Path, host: str = "127.0.0.1", port: int = 7878, limits: Limits = Limits(),
+                 apps: tuple = ()):
         self.out = Path(out)
         self.host, self.port, self.limits = host, port, limits
+        self.apps = tuple(apps)   # mounted pages (kg.views.review_app): handles(path), get(path), post(path, headers, body)
         self.engine: subprocess.Popen | None = None
         self.httpd: ThreadingHTTPServer | None = None
         self.engine_url = ""
@@ -222,8 +224,24 @@ class _Handler(BaseHTTPRequestHandler):
     def do_OPTIONS(self):
         self._send(204, b"", extra={"Access-Control-Allow-Methods": "GET, POST, OPTIONS"})
 
+    def _mounted(self, path: str):
+        return next((a for a in self.server_ref.apps if a.handles(path)), None)
+
+    def _reply(self, r) -> None:
+        """A mounted app's answer, sent without CORS headers (its pages are not for other sites)."""
+        self.send_response(r.status)
+        for k, v in (("Content-Type", r.ctype), ("Content-Length", str(len(r.body))), ("X-Content-Type-Options", "nosniff"),
+                     ("Cache-Control", "no-store"), ("X-Frame-Options", "DENY")):
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(r.body)
+
     def do_GET(self):
         parsed = urllib.parse.urlsplit(self.path)
+        app = self._mounted(parsed.path)
+        if app is not None:
+            return self._reply(app.get(parsed.path))
         if parsed.path in ("/", "/index.html"):
             return self._send(200, self.server_ref.page, "text/html; charset=utf-8")
         if parsed.path.startswith("/html/"):
@@ -242,8 +260,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length > limits.max_request_bytes:
             return self._error(413, f"request body over {limits.max_request_bytes} bytes")
-        body = self.rfile.read(length).decode("utf-8", errors="replace")
         path = urllib.parse.urlsplit(self.path)
+        app = self._mounted(path.path)
+        if app is not None:
+            return self._reply(app.post(path.path, self.headers, self.rfile.read(length)))
+        body = self.rfile.read(length).decode("utf-8", errors="replace")
         if path.path != "/sparql":
             return self._error(404, "not found; the SPARQL endpoint is /sparql")
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
