@@ -19,7 +19,7 @@ NP = "http://www.nanopub.org/nschema#"
 CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
 
 
-def _nanopub(f: str, by_subject: dict, paper: str) -> list[Quad]:
+def _nanopub(f: str, by_subject: dict, annotations: dict, paper: str) -> list[Quad]:
     np_iri = f"{f}/np"
     g = {k: NamedNode(f"{np_iri}#{k}") for k in ("head", "assertion", "provenance", "pubinfo")}
     out = [Quad(NamedNode(np_iri), NamedNode(RDF + "type"), NamedNode(NP + "Nanopublication"), g["head"]),
@@ -45,8 +45,7 @@ def _nanopub(f: str, by_subject: dict, paper: str) -> list[Quad]:
         elif t.predicate.value == PROV + "wasDerivedFrom":
             prov(PROV + "wasDerivedFrom", t.object)
     # the evidence: annotations whose body is the finding, their targets and selectors
-    for a in sorted(s for s, ts in by_subject.items() if any(
-            t.predicate.value == OA + "hasBody" and t.object.value == f for t in ts)):
+    for a in sorted(annotations.get(f, ())):
         targets = [t.object.value for t in by_subject[a] if t.predicate.value == OA + "hasTarget"]
         for t in targets:
             prov(PROV + "wasQuotedFrom", t)
@@ -75,10 +74,14 @@ def paper_nanopubs(quads) -> bytes:
         by_subject.setdefault(q.subject.value, []).append(q.triple)
     findings = sorted(q.subject.value for q in quads
                       if q.predicate.value == RDF + "type" and q.object.value == NS + "TreatmentFinding")
+    annotations: dict[str, list[str]] = {}     # body -> the annotations whose body it is
+    for q in quads:
+        if q.predicate.value == OA + "hasBody":
+            annotations.setdefault(q.object.value, []).append(q.subject.value)
     paper = next((q.object.value for q in quads if q.predicate.value == PROV + "wasDerivedFrom"), "")
     out: set[Quad] = set()
     for f in findings:
-        out.update(_nanopub(f, by_subject, paper))
+        out.update(_nanopub(f, by_subject, annotations, paper))
     if not out:
         return b""
     order = lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))   # noqa: E731
