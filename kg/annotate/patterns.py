@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from .model import Candidate
-from ..text.numbers import CARDINALS, ORDINAL_RE, ordinal_number, roman_number, to_number, word_number
+from ..text.numbers import CARDINALS, NUMBER_RE, ORDINAL_RE, ordinal_number, roman_number, to_number, word_number
 
 _SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
@@ -25,7 +25,7 @@ _UNIT = {"mg": "mg", "milligram": "mg", "milligrams": "mg", "g": "g", "gram": "g
 
 _DAY_WORDS = "|".join(w for w, n in CARDINALS.items() if n <= 20)
 _DAY = re.compile(
-    rf"\b[Dd]ay\s*([+-]?)\s*(\d{{1,3}}|(?:{_DAY_WORDS})\b)\b(?!\s*(?:-|to)\s*\d)"
+    rf"\b[Dd]ay\s*(?:\((?:POD|D|PID)\)\s*)?([+-]?)\s*(\d{{1,3}}|(?:{_DAY_WORDS})\b)\b(?!\s*(?:-|to)\s*\d)"
     r"(\s*(?:post[- ]?(?:infusion|CAR[- ]?T(?:[- ]?cell)?(?:\s+infusion)?|transplant(?:ation)?)"
     r"|after\s+(?:the\s+)?(?:CAR[- ]?T[- ]?(?:cell\s+)?)?infusion))?")
 _DAY_D = re.compile(r"(?P<a>D(?<![\w/]D)\s?(?P<sign>[+-])\s?(?P<n1>\d{1,3}))\b"
@@ -39,7 +39,7 @@ _DAY_ITEM = re.compile(r"[+-]?\s?\d{1,3}\b")
 _INFUSION = r"(?:the\s+)?(?:CAR[- ]?T(?:[- ]?cells?)?(?:\s+(?:cell\s+)?(?:infusion|therapy))?|cell\s+infusion|infusion)"
 # "the 7th day", "on the third day after infusion", "Five days post-CAR T-cell infusion"
 _ORDINAL_DAY = re.compile(rf"\bthe\s+(?P<ord>{ORDINAL_RE})\s+day\b(?P<anchor>\s+(?:after|post|following)[- ]?{_INFUSION})?", re.I)
-_DAYS_AFTER = re.compile(rf"\b(?P<n>\d{{1,3}}|{'|'.join(w for w, n in CARDINALS.items() if 1 <= n <= 30)})\s+days?\s+"
+_DAYS_AFTER = re.compile(rf"\b(?P<n>\d{{1,3}}|a|one|{'|'.join(w for w, n in CARDINALS.items() if 1 <= n <= 30)})\s+(?P<unit>days?|weeks?)\s+"
                          rf"(?:after|post|following)[- ]?{_INFUSION}", re.I)
 
 _ROMAN_RE = r"(?:III|II|IV|V|I)"
@@ -75,10 +75,12 @@ _OPENING = re.compile(
     r"opening pressure\b[^.;\d]{0,25}?(\d+(?:\.\d+)?)\s*(cm\s*(?:of\s*)?(?:H2O|H₂O|water)(?:\s*\(H2O\))?|cmH2O|cm\s*H2O|mm\s*Hg|mmHg)?", re.I)
 _LYMPHS = re.compile(r"(?<![\w.%])(\d+(?:\.\d+)?)\s*(?:lymphocytes|lymphs)\b(?!\s*%)|\blymphocytes?\s*(?:of|:|were|was|count(?: of)?)\s*(\d+(?:\.\d+)?)(?!\s*%)", re.I)
 
+_N = rf"(?:{NUMBER_RE}|a|an)"
 _REL = re.compile(
-    r"\b(?:(a|one|two|three|four|five|\d+)\s+days?\s+later|(the\s+)?(next|following)\s+day"
-    r"|within\s+(24|48|72)\s+(?:hours|h)\b|within\s+(a|one|two|three|\d+)\s+days?\b"
-    r"|(the\s+)?same\s+day|(24|48|72)\s+(?:hours|h)\s+later)", re.I)
+    rf"\b(?:(?P<days>{_N})\s+days?\s+later|(?:the\s+)?(?P<next>next|following)\s+(?:day|morning)"
+    rf"|within\s+(?P<hw>{_N})\s+(?:hours|h|hrs)\b|within\s+(?P<dw>{_N})\s+days?\b"
+    rf"|(?:the\s+)?(?P<same>same)\s+(?:day|evening|afternoon)|(?P<hl>{_N})\s+(?:hours|h|hrs)\s+later"
+    rf"|(?P<wl>{_N})\s+weeks?\s+later)", re.I)
 
 
 def find_doses(t: str):
@@ -130,7 +132,9 @@ def find_days(t: str):
     for m in _ORDINAL_DAY.finditer(t):
         out.append(Candidate(m.start(), m.end(), "DAY", (("day", ordinal_number(m.group("ord"))),), ()))
     for m in _DAYS_AFTER.finditer(t):
-        n = word_number(m.group("n"))
+        n = 1 if m.group("n").lower() == "a" else word_number(m.group("n"), allow_one_words=True)
+        if n is not None and m.group("unit").lower().startswith("week"):
+            n *= 7
         if n is not None:
             out.append(Candidate(m.start(), m.end(), "DAY", (("day", n),), ()))
     for m in _DAY.finditer(t):
@@ -296,17 +300,20 @@ def find_relative_days(t: str):
     if not _REL_CUE.search(t.lower()):
         return out
     for m in _REL.finditer(t):
-        g = m.groups()
-        if g[0]:
-            off = word_number(g[0], allow_one_words=True)
-        elif g[2]:
+        def n(key: str) -> int | None:
+            w = m.group(key).lower()
+            return 1 if w in ("a", "an") else word_number(w, allow_one_words=True)
+        if m.group("days"):
+            off = n("days")
+        elif m.group("next"):
             off = 1
-        elif g[3]:
-            off = int(g[3]) // 24
-        elif g[4]:
-            off = word_number(g[4], allow_one_words=True)
-        elif g[6]:
-            off = int(g[6]) // 24
+        elif m.group("hw") or m.group("hl"):
+            h = n("hw" if m.group("hw") else "hl")
+            off = h // 24 if h is not None else None    # "36 hours later" from a morning: the next day
+        elif m.group("dw"):
+            off = n("dw")
+        elif m.group("wl"):
+            off = 7 * n("wl") if n("wl") is not None else None
         else:
             off = 0
         if off is None:

@@ -22,7 +22,7 @@ OF_LEADING = re.compile(
     rf"\b(?:of|among|in)\s+(?:the\s+|these\s+|those\s+)?(?P<m>{NUMBER_RE})\s+(?:[\w-]+\s+){{0,3}}?(?:{_P})\b[^,;.]{{0,60}}?,\s*"
     rf"(?P<n>{NUMBER_RE})\b{_NOT_AFTER}", re.I)
 GROUP = re.compile(
-    rf"\b(?P<n>{NUMBER_RE})\s*(?:\(\s*(?P<p>[\d.]+)\s*%\s*\)\s*)?(?:[\w-]+\s+){{0,3}}?(?:{_P})\b"
+    rf"\b(?P<n>{NUMBER_RE})\s*(?:\(\s*(?P<p>[\d.]+)\s*%\s*\)\s*)?(?:(?!\d)[\w-]+\s+){{0,3}}?(?:{_P})\b"
     rf"|\b(?:series|analysis|cohort|total|group|study|registry|experience)\s+(?:of\s+|including\s+)(?P<s>{NUMBER_RE})\b"
     r"|\(\s*[nN]\s*=\s*(?P<eq>\d+)(?:\s*[,;]\s*(?P<eqp>[\d.]+)\s*%)?\s*\)", re.I)
 PERCENT = re.compile(rf"\b(?P<n>{NUMBER_RE})\s*\(\s*(?P<p>[\d.]+)\s*%\s*\)", re.I)

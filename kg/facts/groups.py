@@ -28,7 +28,7 @@ from ..text.clauses import result_clause
 _POSITIVE = ("improvement", "resolution")
 _ARM = re.compile(r"\(\s*(?P<name>[\w-]+(?:\s[\w-]+)?)\s+(?:arm|group|cohort)\s*\)", re.I)
 _ARM_REF = r"\b(?:in\s+|of\s+)?(?:the\s+)?{name}\s+(?:arm|group|cohort)\b"
-_GIVEN_VERB = re.compile(r"\b(?:were|was)\s+(?:then\s+)?(?:given|treated|started)|\breceived?\b|\bunderwent\b|\bwent\s+on\b", re.I)
+_GIVEN_VERB = re.compile(r"\b(?:were|was)\s+(?:then\s+)?(?:given|treated|started|escalated\s+to|switched\s+to|changed\s+to)|\breceived?\b|\bunderwent\b|\bwent\s+on\b", re.I)
 _COMPARATIVE = re.compile(r"\b(?:than|compared|versus|vs\.?|faster|slower|earlier|associated\s+with)\b", re.I)
 _VAGUE = re.compile(r"\b(?:most|majority|many|some|several|few|minority|half|often|usually|frequently|generally|typically|commonly)\b", re.I)
 _ROUTE_CLASS = re.compile(r"\s*(?:chemotherapy|therapy|therapies|treatment|regimen|injections?)\b", re.I)
@@ -120,7 +120,8 @@ class _Reader:
                 if self.onto.is_a(d.term, "Corticosteroid"):
                     self.first_line_agents.add(d.term)
         self._arms(lo, hi, givens)
-        counts = counts_in(text, lo, hi)
+        marks = [(m.nstart, m.nend) for m in self.view.mentions_in(lo, hi, "CITATION")]
+        counts = [c for c in counts_in(text, lo, hi) if not any(a <= c.start < b for a, b in marks)]   # "et al.7 treated"
         agents, route = treatment_of(self.view, self.onto, givens, lo, hi)
         if self.main is None and agents and any(g.dose_value is not None for g in givens if g.agent in agents):
             self.main = (agents, route)
@@ -172,7 +173,8 @@ class _Reader:
 
     def _define(self, lo: int, hi: int, counts: list[Count], agents, route, refractory: bool) -> None:
         """A sentence without an outcome may introduce a subgroup: a count with a treatment or a setting."""
-        group_counts = [c for c in counts if c.kind in ("group", "eq", "subset", "percent", "fraction") and c.n]
+        group_counts = [c for c in counts if c.kind in ("group", "eq", "subset", "percent", "fraction") and c.n or
+                        c.kind == "all" and c.n and agents]     # "and all 12 received dexamethasone"
         if not group_counts and agents:
             # "ICANS occurred in 21, all of whom received dexamethasone"
             group_counts = [c for c in counts if c.kind == "in" and c.n]
@@ -326,7 +328,9 @@ class _Reader:
         if owner is not None:
             owner.findings.append(f)
         if subset_group is not None:
+            subset_group.refractory = refractory
             self.groups.append(subset_group)
+            self.current = subset_group    # "The remaining 5 ..." and "Of these ..." go on from it
 
     def _counts(self, counts: list[Count], out, group: Group | None, code: str) -> tuple[int | None, int | None]:
         """(treated, responders) of one result."""

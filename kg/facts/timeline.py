@@ -33,6 +33,12 @@ _OTHER_DEATH = re.compile(r"\b(?:infection|sepsis|aspergill\w*|pneumonia|progres
                           r"disease\s+progression|relapse|bacter\w+|fungal|COVID|hemorrhage|haemorrhage)\b", re.I)
 
 
+def _neuro_death(text: str, lo: int, hi: int) -> bool:
+    """Whether a sentence with a death names neurotoxicity as its cause (not "without any recurrence of ICANS")."""
+    return any(not re.search(r"\b(?:without|no|free\s+of)\b(?:\s+\w+){0,3}\s*$", text[max(lo, m.start() - 40):m.start()], re.I)
+               for m in _NEURO_DEATH.finditer(text, lo, hi))
+
+
 @dataclass
 class Step:
     """One ICANS treatment step of a patient."""
@@ -137,7 +143,8 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, sh
                      and any(x.has("REFERENCED") for x in view.mentions_in(a["span"][0], a["span"][1], "DRUG", "DRUG_CLASS"))]
             events.append(_Event(later[0]["end"] if later else m.nstart, 4, "outcome", {"code": m.value("outcome"), "syndrome": m.value("syndrome"),
                                                           "day": day, "offset": offset, "span": (m.nstart, m.nend),
-                                                          "refs": refs, "sentence": (lo, hi)}))
+                                                          "refs": refs, "sentence": (lo, hi),
+                                                          "explicit": before or bool(cues)}))
         meas = view.mentions_in(lo, hi, "MEASUREMENT")
         if meas and _CSF_CONTEXT.search(text, lo, hi):
             op = next((m.value("value") for m in meas if m.value("measure") == "opening_pressure"), None)
@@ -194,6 +201,9 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
         coordinated = last is not None and _COORDINATED.fullmatch(text[last["end"]:g.start]) is not None
         # "ICANS that had not improved on dexamethasone ... received siltuximab": the failed drug is another step
         split = any((a <= last["span"][0] < b) != (a <= g.start < b) for a, b in cues) if last else False
+        # "dexamethasone and, after worsening on day 7, methylprednisolone": a failure between them
+        split = split or (last is not None and (course(onto, "PERSIST").search(text, last["end"], g.start) is not None
+                                                or bool(view.mentions_in(last["end"], g.start, "OUTCOME"))))
         if last and not split and last["clause"] == clause and (last["day"] == g.day or coordinated) and \
                 not re.search(r"→|->|\bthen\b|\bfollowed\s+by\b|\bswitched\b|\breplaced\b|\bescalated\b", text[last["end"]:g.start], re.I):
             last["agents"].add(g.agent)
@@ -316,16 +326,22 @@ def _course(onto: Ontology, events: list[_Event], text: str):
                 target = next((s for s in reversed(steps) if set(d["refs"]) & s.agents), None)
                 named = {x for x in d["refs"] if onto.terms[x].directed and not onto.terms[x].supportive}
                 if target is None and named and neuro:
-                    # "she did not improve on dexamethasone": a step told only by its result
+                    # "she did not improve on dexamethasone": a step told only by its result;
+                    # "on dexamethasone and pulse methylprednisolone": two steroids, given in turn
                     steroid = all(onto.is_a(x, "Corticosteroid") for x in named)
-                    target = Step(named, None, None, e.pos, d["span"], False, steroid, last_icans)
-                    steps.append(target)
+                    for group in ([{x} for x in sorted(named)] if steroid and len(named) > 1 else [named]):
+                        target = Step(group, None, None, e.pos, d["span"], d.get("explicit", False) and not steroid,
+                                      steroid, last_icans)
+                        steps.append(target)
+                        if d["code"] == "no_response" and group is not named:
+                            target.outcomes.append((d["code"], d["day"], d["offset"], e.pos, d["span"]))
+                            _fail(target, e.pos)
                     current = target
             target = target or current
             if target is None:
                 continue
             if d["code"] == "death" and _OTHER_DEATH.search(text, *d["sentence"]) \
-                    and not _NEURO_DEATH.search(text, *d["sentence"]):
+                    and not _neuro_death(text, *d["sentence"]):
                 continue           # died of an infection or of the disease: not how ICANS went
             target.outcomes.append((d["code"], d["day"], d["offset"], e.pos, d["span"]))
             links[id(e)] = target
