@@ -39,6 +39,8 @@ _DAY_ITEM = re.compile(r"[+-]?\s?\d{1,3}\b")
 _INFUSION = r"(?:the\s+)?(?:CAR[- ]?T(?:[- ]?cells?)?(?:\s+(?:cell\s+)?(?:infusion|therapy))?|cell\s+infusion|infusion)"
 # "the 7th day", "on the third day after infusion", "Five days post-CAR T-cell infusion"
 _ORDINAL_DAY = re.compile(rf"\bthe\s+(?P<ord>{ORDINAL_RE})\s+day\b(?P<anchor>\s+(?:after|post|following)[- ]?{_INFUSION})?", re.I)
+# "on the day of her tisagenlecleucel infusion": day 0
+_INFUSION_DAY = re.compile(r"\b(?:the\s+)?day\s+of\s+(?:the\s+|her\s+|his\s+|their\s+)?(?:[\w-]+\s+){0,3}?infusion\b", re.I)
 _DAYS_AFTER = re.compile(rf"\b(?P<n>\d{{1,3}}|a|one|{'|'.join(w for w, n in CARDINALS.items() if 1 <= n <= 30)})\s+(?P<unit>days?|weeks?)\s+"
                          rf"(?:after|post|following)[- ]?{_INFUSION}", re.I)
 
@@ -131,6 +133,8 @@ def find_days(t: str):
         listed.append((m.start(), m.end()))
     for m in _ORDINAL_DAY.finditer(t):
         out.append(Candidate(m.start(), m.end(), "DAY", (("day", ordinal_number(m.group("ord"))),), ()))
+    for m in _INFUSION_DAY.finditer(t):
+        out.append(Candidate(m.start(), m.end(), "DAY", (("day", 0),), ()))
     for m in _DAYS_AFTER.finditer(t):
         n = 1 if m.group("n").lower() == "a" else word_number(m.group("n"), allow_one_words=True)
         if n is not None and m.group("unit").lower().startswith("week"):
@@ -249,7 +253,8 @@ def find_citations(t: str, ref_count: int | None = None):
             continue                # beyond the reference list: a count
         if not square:
             before = t[max(0, m.start() - 40):m.start()]
-            if _NUMBER_JUST_BEFORE.search(before) or (not lone and _NUM_BEFORE.search(before)):
+            listed = ref_count is not None and "," in m.group(2) and "-" not in m.group(2) and "–" not in m.group(2)
+            if _NUMBER_JUST_BEFORE.search(before) or (not lone and not listed and _NUM_BEFORE.search(before)):
                 continue            # "50 days (23-62)", "7 (1-16)": a range or count; "5 patients (12)" is a citation
             after = t[m.end():m.end() + 12]
             if lone and re.match(r"\s+(?:or|patients?|cases?|of\s+\d)\b", after):

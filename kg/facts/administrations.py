@@ -243,6 +243,9 @@ def _bind_routes(view: PaperView, sent: Sentence, lo: int, hi: int, givens: list
                 if not _COORD.fullmatch(text[prev.end:givens[i].start]):
                     break
                 targets.append(i)
+        elif preceding and "(" in text[givens[preceding[-1]].end:r_start] and r_start - givens[preceding[-1]].end < 40 \
+                and ")" not in text[givens[preceding[-1]].end:r_start]:
+            targets = preceding[-1:]    # "siltuximab (11 mg/kg, single IV dose)": inside the drug's parentheses
         elif preceding and r_start - givens[preceding[-1]].end < 30 \
                 and not _NEW_CONJUNCT.search(text[givens[preceding[-1]].end:r_start]) \
                 and not _ROUTE_OF_NOUN.match(text, r_end):

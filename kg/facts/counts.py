@@ -19,7 +19,7 @@ FRACTION = re.compile(
     rf"(?:total\s+of\s+)?(?:remaining\s+)?(?P<m>{NUMBER_RE})\b{_NOT_AFTER}", re.I)
 SLASH = re.compile(r"(?<![\w/.])(?P<n>\d{1,4})\s*/\s*(?P<m>\d{1,4})(?![\w/.]|\s*(?:mg|kg|µL|uL|mm|cells|10))")
 OF_LEADING = re.compile(
-    rf"\b(?:of|among|in)\s+(?:the\s+|these\s+|those\s+)?(?P<m>{NUMBER_RE})\s+(?:[\w-]+\s+){{0,3}}?(?:{_P})\b[^,;.]{{0,60}}?,\s*"
+    rf"\b(?:of|among|in)\s+(?:the\s+|these\s+|those\s+)?(?P<m>{NUMBER_RE})\s+(?:[\w-]+\s+){{0,3}}?(?:{_P})\b[^,;.()]{{0,60}}?,\s*"
     rf"(?P<n>{NUMBER_RE})\b{_NOT_AFTER}", re.I)
 GROUP = re.compile(
     rf"\b(?P<n>{NUMBER_RE})\s*(?:\(\s*(?P<p>[\d.]+)\s*%\s*\)\s*)?(?:(?!\d)[\w-]+\s+){{0,3}}?(?:{_P})\b"
@@ -43,7 +43,8 @@ IN_N = re.compile(rf"\bin\s+(?:only\s+)?(?P<n>{NUMBER_RE})\b(?!\s*(?:of|out|days
 # "60% had improvement": a share with no count
 PCT_ONLY = re.compile(rf"(?<![\d.(])(?:(?P<p>\d{{1,3}}(?:\.\d+)?)\s*%|(?P<w>{NUMBER_RE})\s+(?:per\s*cent|percent)\b)(?!\s*\()"
                       r"(?P<of>\s+of\s+(?:them|these|those|the\s+\w+(?:\s+patients)?))?", re.I)
-ONE = re.compile(r"\b(?:a|an|one|a\s+single|single)\s+(?:\w+\s+)?(?:patient|case|child|adult|man|woman|boy|girl|recipient)\b", re.I)
+ONE = re.compile(r"\b(?:a|an|one|a\s+single|single)\s+(?:\w+\s+)?(?:patient|case|child|adult|man|woman|boy|girl|recipient)\b"
+                 r"|\bthe\s+(?:patient|case)\s+(?:described|reported|treated)\s+by\b", re.I)
 _SCORE_BEFORE = re.compile(r"(?:score|ICE|CARTOX(?:-10)?|CAPD|grade|GCS)\s*(?:of\s+)?$", re.I)
 
 

@@ -184,6 +184,8 @@ class _Reader:
         if c.kind == "fraction" and not (agents or refractory):
             return              # "ICANS occurred in 55 of 180": a rate, not a group given something
         if c.kind != "eq" and self.root is not None and c.n == self.root.size and not agents:
+            if refractory:
+                self.root.refractory = True    # "seven patients ... developed steroid-refractory ICANS": the series'
             return
         rest = re.search(r"\bremaining\b|\bother\b", self.text[lo:hi], re.I)
         if rest and not refractory and self.current is not None and self.current.refractory:
