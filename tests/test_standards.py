@@ -4,7 +4,7 @@ from collections import defaultdict
 
 import pytest
 import rdflib
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.namespace import OWL, RDF, SKOS
 
 from kg.ontology import NS, load_ontology, ontology_dir, ontology_files
 from kg.ontology_derived import ABBREVIATIONS, MAPPINGS, OBO_IN_OWL, OMO_ABBREVIATION, SSSOM, generated
