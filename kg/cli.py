@@ -219,9 +219,11 @@ def serve(out, host, port, timeout, max_rows, max_request_bytes, corpus, curator
 @click.option("--endpoint", required=True, metavar="URL", help="Graph Store Protocol URL, e.g. http://host:7878/store")
 @option("out")
 def push(endpoint, out):
-    """Upload each paper's named graph to a SPARQL store (replace per graph).
+    """Upload each paper's named graph to a SPARQL store (replace per graph; removed papers are deleted).
 
-    Example: kg push --endpoint http://127.0.0.1:7879/store
+    Credentials come from KG_PUSH_USER/KG_PUSH_PASSWORD or ~/.netrc, never from the command line.
+
+    Example: kg push --endpoint http://127.0.0.1:8890/sparql-graph-crud-auth
     """
     from .graph.push import push as run_push
     try:

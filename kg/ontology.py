@@ -16,7 +16,10 @@ from pathlib import Path
 from .errors import OntologyError
 
 NS = "https://w3id.org/icans-kg/ontology#"
-CACHE_VERSION = 2
+CACHE_VERSION = 3
+# the files that make up the ontology graph (shapes.ttl is not part of it); the last two are generated
+GRAPH_FILES = ("icans.ttl", "schema.ttl", "mappings.ttl", "abbreviations.ttl")
+MATCHES = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class Term:
     grade_of: str = ""
     grade_value: int = 0
     matches: tuple[tuple[str, str], ...] = ()   # (skos property, IRI)
+    ucum: str = ""               # a unit's UCUM code (qudt:ucumCode)
 
     @property
     def iri(self) -> str:
@@ -88,6 +92,12 @@ def ontology_dir() -> Path:
     return path
 
 
+def ontology_files(folder: Path | None = None) -> list[Path]:
+    """The Turtle files of the ontology graph that the store loads and `kg push` uploads."""
+    folder = folder or ontology_dir()
+    return [folder / n for n in GRAPH_FILES if (folder / n).exists()]
+
+
 def _digest(folder: Path) -> str:
     h = hashlib.sha256(str(CACHE_VERSION).encode())
     for p in sorted(folder.glob("*.ttl")):
@@ -107,12 +117,20 @@ def _parse(folder: Path) -> dict[str, dict]:
     from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
     g = rdflib.Graph()
-    path = folder / "icans.ttl"
-    try:
-        g.parse(path, format="turtle")
-    except Exception as e:  # rdflib raises many parser exception types
-        raise OntologyError(f"{path}: cannot parse Turtle ({e}); fix the file") from None
+    for path in (folder / "icans.ttl", folder / "mappings.ttl"):
+        if not path.exists() and path.name != "icans.ttl":
+            continue
+        try:
+            g.parse(path, format="turtle")
+        except Exception as e:  # rdflib raises many parser exception types
+            raise OntologyError(f"{path}: cannot parse Turtle ({e}); fix the file") from None
     I = rdflib.Namespace(NS)
+    QUDT = rdflib.Namespace("http://qudt.org/schema/qudt/")
+
+    def restricted(s, prop, how):
+        """Values of owl:Restrictions on ``prop`` among the superclasses of ``s``."""
+        return sorted((str(g.value(r, how)) for r in g.objects(s, RDFS.subClassOf)
+                       if g.value(r, OWL.onProperty) == prop and g.value(r, how) is not None))
 
     def lits(s, p):
         return sorted({str(o) for o in g.objects(s, p)})
@@ -130,7 +148,8 @@ def _parse(folder: Path) -> dict[str, dict]:
             continue
         label = str(g.value(s, SKOS.prefLabel) or g.value(s, RDFS.label) or tid)
         labels = sorted({label, *lits(s, SKOS.altLabel), *lits(s, SKOS.hiddenLabel)} - set(lits(s, I.abbreviation)))
-        grade = g.value(s, I.gradeValue)
+        grade = next(iter(restricted(s, I.gradeValue, OWL.hasValue)), None)
+        grade_of = next(iter(restricted(s, I.gradeOf, OWL.someValuesFrom)), "")
         raw[tid] = {
             "id": tid, "category": str(cat), "label": label, "labels": labels,
             "abbreviations": lits(s, I.abbreviation), "context_required": lits(s, I.contextRequired),
@@ -138,12 +157,12 @@ def _parse(folder: Path) -> dict[str, dict]:
             "supportive": bool(g.value(s, I.supportiveCare)),
             "directed": bool(g.value(s, I.icansDirected)),
             "parents": sorted(filter(None, (local(o) for o in g.objects(s, RDFS.subClassOf)))),
-            "components": sorted(filter(None, (local(o) for o in g.objects(s, I.hasComponent)))),
+            "components": sorted(filter(None, map(local, restricted(s, I.hasComponent, OWL.someValuesFrom)))),
             "default_route": local(g.value(s, I.defaultRoute)) or "" if g.value(s, I.defaultRoute) else "",
-            "grade_of": local(g.value(s, I.gradeOf)) or "" if g.value(s, I.gradeOf) else "",
+            "grade_of": local(grade_of) or "",
             "grade_value": int(grade) if grade is not None else 0,
-            "matches": sorted((p.split("#")[-1], str(o)) for p in (str(SKOS.exactMatch), str(SKOS.closeMatch), str(SKOS.broadMatch))
-                              for o in g.objects(s, rdflib.URIRef(p))),
+            "matches": sorted((p, str(o)) for p in MATCHES for o in g.objects(s, SKOS[p])),
+            "ucum": str(g.value(s, QUDT.ucumCode) or ""),
         }
     return raw
 

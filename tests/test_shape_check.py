@@ -44,9 +44,14 @@ def _replacements(obj):
 
     No xsd:boolean: pySHACL compares it to numbers as Python does (true < 5), where SHACL
     says values that SPARQL cannot compare violate sh:lessThan; the checker follows SHACL.
+    The ill-formed number keeps the original's numeric datatype for the same reason: between
+    two numeric datatypes (xsd:integer "x1" against xsd:nonNegativeInteger offsets) rdflib
+    orders an ill-formed literal by its datatype IRI, where SHACL says it cannot be compared.
     """
+    numeric = isinstance(obj, Literal) and obj.datatype.value != XSD + "string" and obj.datatype.value != XSD + "boolean"
+    ill_formed = Literal("x1", datatype=obj.datatype if numeric else NamedNode(XSD + "integer"))
     return [Literal("abc"), Literal("-5", datatype=NamedNode(XSD + "integer")),
-            Literal("999999", datatype=NamedNode(XSD + "integer")), Literal("x1", datatype=NamedNode(XSD + "integer")),
+            Literal("999999", datatype=NamedNode(XSD + "integer")), ill_formed,
             Literal("2.5", datatype=NamedNode(XSD + "decimal")), Literal(""),
             NamedNode("https://example.org/elsewhere"), Literal("male")]
 

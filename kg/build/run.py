@@ -17,11 +17,12 @@ from typing import Callable
 
 from ..annotate import ANNOTATOR_VERSION
 from ..errors import BuildError, KgError
+from ..graph.exports import FOLDERS, KgxWriter
 from ..graph.iris import ONTOLOGY_GRAPH, graph_iri
 from ..graph.links import corpus_index, linked_meta
 from ..graph.store import STORE_DIR, create_store, update_copy
 from ..ingest.corpus import Paper, load_corpus
-from ..ontology import Ontology, load_ontology, ontology_dir
+from ..ontology import Ontology, load_ontology, ontology_files
 from ..views.html import SiteBuilder
 from ..views.projection import ExportWriter
 from .keys import code_digest, paper_key
@@ -74,13 +75,14 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 def _artifacts(folder: Path, pid: str) -> list[Path]:
     return [folder / "rdf" / f"{pid}.nq", folder / "mentions" / f"{pid}.json",
-            folder / "projection" / f"{pid}.json", folder / "html" / f"paper-{pid}.html"]
+            folder / "projection" / f"{pid}.json", folder / "html" / f"paper-{pid}.html",
+            *(folder / sub / f"{pid}{ext}" for sub, ext in FOLDERS.values())]
 
 
 def _build_into(staged: Path, papers: list[Paper], problems: dict[str, str], onto: Ontology, progress, corpus: Path,
                 out: Path, jobs: int, full: bool, curator=None) -> dict:
-    for d in ("rdf", "mentions", "projection", "html"):
-        (staged / d).mkdir()
+    for d in ("rdf", "mentions", "projection", "html", *(folder for folder, _ in FOLDERS.values())):
+        (staged / d).mkdir(parents=True)
     index = corpus_index(papers)
     prev = {} if full else _previous(out, onto.digest)
     prev_keys = prev.get("keys", {})
@@ -111,6 +113,8 @@ def _build_into(staged: Path, papers: list[Paper], problems: dict[str, str], ont
         (staged / "mentions" / f"{res.id}.json").write_bytes(res.mentions_json)
         (staged / "projection" / f"{res.id}.json").write_bytes(res.projection)
         (staged / "html" / f"paper-{res.id}.html").write_bytes(res.page)
+        for name, (folder, ext) in FOLDERS.items():
+            (staged / folder / f"{res.id}{ext}").write_bytes(res.exports[name])
         per_paper[res.id] = {"mentions": res.n_mentions, "quads": res.n_quads, "facts": res.counts}
         warnings_by_paper[res.id] = list(res.warnings)
     kept = _skip(failed, staged, out, prev, keys, per_paper, warnings_by_paper)
@@ -127,11 +131,14 @@ def _build_into(staged: Path, papers: list[Paper], problems: dict[str, str], ont
         progress("writing HTML and exports")
 
     exports, site = ExportWriter(staged / "graph.graphml", staged / "graph.json"), SiteBuilder()
+    kgx = KgxWriter(staged / "kgx")
     for i in ids:   # streamed one paper at a time: memory does not grow with the corpus
         part = json.loads((staged / "projection" / f"{i}.json").read_bytes())
         exports.add(part["export"])
         site.add(i, part["site"])
+        kgx.add(json.loads((staged / FOLDERS["kgx"][0] / f"{i}{FOLDERS['kgx'][1]}").read_bytes()))
     exports.close()
+    kgx.close()
     site.write(staged / "html")
     counts = {k: sum(per_paper[i]["facts"][k] for i in ids) for k in COUNTS}
     warnings = [w for i in ids for w in warnings_by_paper.get(i, [])] + \
@@ -172,7 +179,6 @@ def _skip(failed: dict[str, str], staged: Path, out: Path, prev: dict, keys: dic
 
 def _store(staged: Path, out: Path, ids: list[str], changed: list[str], prev: dict) -> None:
     """The staged store: a checkpoint of the previous one with changed graphs replaced, or a new one."""
-    odir = ontology_dir()
     old_store = out / STORE_DIR
     if prev and not prev.get("_store_unusable") and old_store.is_dir():
         gone = set(prev.get("keys", {})) - set(ids)
@@ -180,4 +186,4 @@ def _store(staged: Path, out: Path, ids: list[str], changed: list[str], prev: di
                        [staged / "rdf" / f"{pid}.nq" for pid in changed]):
             return
     create_store(staged / STORE_DIR, [staged / "rdf" / f"{pid}.nq" for pid in ids],
-                 [odir / "icans.ttl", odir / "schema.ttl"], ONTOLOGY_GRAPH)
+                 ontology_files(), ONTOLOGY_GRAPH)

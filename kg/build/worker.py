@@ -12,12 +12,14 @@ from pyoxigraph import RdfFormat, parse
 from ..annotate import ANNOTATOR_VERSION, get_nlp
 from ..curation.paper import curated_facts
 from ..errors import BuildError, KgError
-from ..graph.rdf import paper_quads, to_nquads
+from ..graph.exports import paper_exports
+from ..graph.rdf import Activity, paper_quads, source_date, to_nquads
 from ..graph.validate import validate_quads
 from ..ingest.corpus import Paper, check_length
 from ..ontology import load_ontology
 from ..views.html import paper_page, paper_summary
 from ..views.projection import fragment, project
+from .keys import code_digest
 from .report import COUNTS
 
 
@@ -46,6 +48,7 @@ class PaperResult:
     counts: dict
     warnings: tuple[str, ...]
     page: bytes           # the paper's HTML view
+    exports: dict         # kg.graph.exports.FOLDERS key -> bytes (JSON-LD, nanopublications, KGX part)
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ def process_paper(job: Job) -> PaperResult:
     onto = load_ontology()
     cur = curated_facts(paper, job.meta, job.corpus, onto, job.curator)
     ann, facts = cur.annotated, cur.facts
-    quads = paper_quads(facts, onto, ANNOTATOR_VERSION, cur.provenance)
+    activity = Activity(ANNOTATOR_VERSION, code_digest(), onto.digest, job.key, source_date())
+    quads = paper_quads(facts, onto, activity, paper.text, cur.provenance)
     data = to_nquads(quads)
     if sum(1 for _ in parse(data, format=RdfFormat.N_QUADS)) != len(quads):   # what the store will load
         raise BuildError(f"{paper.id}: its N-Quads do not read back as {len(quads)} quads; please report this paper")
@@ -77,7 +81,8 @@ def process_paper(job: Job) -> PaperResult:
                        json.dumps({"export": fragment(g, paper.id), "site": paper_summary(g, paper.id)},
                                   ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
                        len(ann.mentions), len(quads),
-                       {k: len(getattr(facts, k)) for k in COUNTS}, cur.warnings, paper_page(g, paper.id).encode("utf-8"))
+                       {k: len(getattr(facts, k)) for k in COUNTS}, cur.warnings, paper_page(g, paper.id).encode("utf-8"),
+                       paper_exports(quads, onto))
 
 
 def _work(job: Job) -> PaperResult | Failure:

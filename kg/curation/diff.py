@@ -12,8 +12,8 @@ from ..ontology import NS
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 FACT_TYPES = {"Patient", "Cohort", "Administration", "TreatmentFinding", "GradeAssessment",
               "OutcomeObservation", "CSFFinding"}
-_SKIP = {"evidence", "wasDerivedFrom", "wasAttributedTo", "wasRevisionOf", "inPaper", "source", "follows",
-         "gradeTerm", "doseUnit"}
+_SKIP = {"evidence", "wasDerivedFrom", "wasAttributedTo", "wasGeneratedBy", "wasRevisionOf", "inPaper", "source",
+         "follows", "gradeTerm", "doseUnit", "dose", "doseUpperBound"}   # provenance, and what other properties say again
 
 
 def _short(term) -> str:

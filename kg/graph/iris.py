@@ -14,6 +14,9 @@ FABIO = "http://purl.org/spar/fabio/"
 BIBO = "http://purl.org/ontology/bibo/"
 DCT = "http://purl.org/dc/terms/"
 QUDT_UNIT = "http://qudt.org/vocab/unit/"
+QUDT = "http://qudt.org/schema/qudt/"
+FOAF = "http://xmlns.com/foaf/0.1/"
+DCTYPES = "http://purl.org/dc/dcmitype/"
 ONTOLOGY_GRAPH = ID + "graph/ontology"
 
 
@@ -23,3 +26,13 @@ def graph_iri(paper_id: str) -> str:
 
 def paper_iri(paper_id: str) -> str:
     return f"{ID}paper/{quote(paper_id, safe='')}"
+
+
+def text_iri(paper_id: str, sha256: str) -> str:
+    """The exact text file evidence offsets index: the paper's text with this SHA-256 (UTF-8 bytes)."""
+    return f"{paper_iri(paper_id)}/text/sha256/{sha256}"
+
+
+def agent_iri(name: str) -> str:
+    """The software agent (annotator version) or, under ``curator/``, the person behind facts."""
+    return f"{ID}agent/{quote(name, safe='')}"

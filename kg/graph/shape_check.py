@@ -27,6 +27,8 @@ _NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "l
                                "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
 _LEXICAL = {
     XSD + "integer": re.compile(r"[+-]?\d+\Z"),
+    XSD + "nonNegativeInteger": re.compile(r"(\+?\d+|-0+)\Z"),
+    XSD + "dateTime": re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?\Z"),
     XSD + "decimal": re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)\Z"),
     XSD + "boolean": re.compile(r"(true|false|1|0)\Z"),
     XSD + "gYear": re.compile(r"-?\d{4,}(Z|[+-]\d{2}:\d{2})?\Z"),

@@ -110,7 +110,7 @@ def fragment(g: nx.MultiDiGraph, paper_id: str) -> dict:
             shared[n] = [_gml_node(n, attrs), _json({"id": n} | attrs)]
     for u, v, k, d in g.edges(keys=True, data=True):
         attrs = {a: d[a] for a in EDGE_ATTRS if a in d}
-        gml.append(f'    <edge source={quoteattr(u)} target={quoteattr(v)} id="{k}">\n'
+        gml.append(f'    <edge source={quoteattr(u)} target={quoteattr(v)} id={quoteattr(f"{u}->{v}#{k}")}>\n'
                    f'{_gml_data(attrs, EDGE_ATTRS, "e")}    </edge>\n')
         links.append(_json({"source": u, "target": v, "key": k} | attrs))
     return {"graphml": "".join(gml), "nodes": nodes, "links": links, "shared": shared}
@@ -161,7 +161,7 @@ class ExportWriter:
         finally:
             for f in (self._g, self._links, self._nodes):
                 f.close()
-        _concat(self.node_link, ['{"directed": true, "graph": {}, "links": [\n', Path(self._tmp.name) / "links",
+        _concat(self.node_link, ['{"directed": true, "graph": {}, "edges": [\n', Path(self._tmp.name) / "links",
                                  '\n], "multigraph": true, "nodes": [\n', Path(self._tmp.name) / "nodes", "\n]}\n"])
         self._tmp.cleanup()
         return self.nodes, self.edges

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from kg.ontology import ontology_files
+
 from .bench_annotate import measure as measure_annotation
 from .synth import corpus as synth_corpus
 
@@ -81,7 +83,7 @@ def oxigraph_latency(out: Path, runs: int = 3, in_memory: bool = False) -> dict[
         from kg.graph.store import bulk_load
         store = Store()
         t0 = time.perf_counter()
-        bulk_load(store, sorted((out / "rdf").glob("*.nq")), [REPO / "ontology" / f for f in ("icans.ttl", "schema.ttl")],
+        bulk_load(store, sorted((out / "rdf").glob("*.nq")), ontology_files(REPO / "ontology"),
                   ONTOLOGY_GRAPH)
         load = time.perf_counter() - t0
     lat = {}
@@ -117,7 +119,7 @@ def _rdflib_child(conn, out: str, cap: float):
     t0 = time.perf_counter()
     for f in sorted(Path(out, "rdf").glob("*.nq")):
         ds.parse(f, format="nquads")
-    for f in ("icans.ttl", "schema.ttl"):
+    for f in [p.name for p in ontology_files(REPO / "ontology")]:
         ds.graph(rdflib.URIRef("https://w3id.org/icans-kg/id/graph/ontology")).parse(REPO / "ontology" / f, format="turtle")
     conn.send(("load", time.perf_counter() - t0))
     ctx = mp.get_context("fork")
