@@ -15,10 +15,12 @@ mentions, which is this small module.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 from .cuefile import CueRule, load_cue_file
+from .leadkeys import KeyIndex, index_of, lead_keys
 
 DIRECTIONS = ("forward", "backward", "bidirectional", "terminate", "pseudo")
 _WORD = re.compile(r"\S+")
@@ -103,21 +105,50 @@ def scopes(text: str, lo: int, hi: int, mods: list[Modifier]) -> list[tuple[Modi
     return out
 
 
-def _sentence_modifiers(text: str, lo: int, hi: int, labels: set[str], rules) -> list[Modifier]:
+class _Scanner:
+    """Every trigger match of one text, by sentence: each rule is matched once for the whole text,
+    tried only where one of its first words starts (kg/annotate/leadkeys.py)."""
+
+    def __init__(self, text: str, sentences, rules, index: KeyIndex | None = None):
+        spans = sorted(sentences)
+        starts = [a for a, _ in spans]
+        index = index or index_of(text)
+        self.by_sentence: dict[int, list[tuple[CueRule, int, int]]] = {}
+        for r in rules:
+            keys = rule_keys(r)
+            found = index.finditer(r.pattern, keys, spans) if keys is not None else \
+                (m for a, b in spans for m in r.pattern.finditer(text, a, b))
+            for m in found:
+                lo = spans[bisect.bisect_right(starts, m.start()) - 1][0]
+                self.by_sentence.setdefault(lo, []).append((r, m.start(), m.end()))
+
+
+_KEYS: dict[int, frozenset | None] = {}
+
+
+def rule_keys(rule: CueRule):
+    if id(rule) not in _KEYS:
+        _KEYS[id(rule)] = lead_keys(rule.pattern.pattern)
+    return _KEYS[id(rule)]
+
+
+def _sentence_modifiers(scan: _Scanner, lo: int, hi: int, labels: set[str], rules) -> list[Modifier]:
     """The triggers of a sentence whose rules can reach one of its target labels, plus terminators
-    and pseudo-triggers (scanned only when a trigger was found)."""
+    and pseudo-triggers (kept only when a trigger was found)."""
+    hits = scan.by_sentence.get(lo, ())
+    plan = {id(r): (d, allowed) for r, d, allowed in _plan(rules)}
     found: list[Modifier] = []
-    for r, direction, allowed in _plan(rules):
+    for r, a, b in hits:
+        direction, allowed = plan[id(r)]
         if direction in ("terminate", "pseudo") or (allowed and not allowed & labels):
             continue
-        for m in r.pattern.finditer(text, lo, hi):
-            found.append(Modifier(r.category, direction, m.start(), m.end(), r))
+        found.append(Modifier(r.category, direction, a, b, r))
     if not found:
         return []
-    for r, direction, _ in _plan(rules):
+    for r, a, b in hits:
+        direction = plan[id(r)][0]
         if direction in ("terminate", "pseudo"):
-            for m in r.pattern.finditer(text, lo, hi):
-                found.append(Modifier(r.category, direction, m.start(), m.end(), r))
+            found.append(Modifier(r.category, direction, a, b, r))
     pseudo = [m for m in found if m.direction == "pseudo"]
     out = [m for m in found if m.direction != "pseudo"
            and not any(p.start < m.end and m.start < p.end for p in pseudo)]
@@ -141,19 +172,18 @@ def _plan(rules) -> list[tuple]:
     return _PLANS[key]
 
 
-def modified(text: str, sentences, targets, rules) -> dict[int, list[Modifier]]:
+def modified(text: str, sentences, targets, rules, index: KeyIndex | None = None) -> dict[int, list[Modifier]]:
     """For each target (objects with ``label``, ``nstart``, ``nend``) the modifiers that reach it.
 
     ``sentences`` are (start, end) spans of normalized text; the result maps a target's index
     in ``targets`` to its modifiers, nearest first. A rule's triggers are only looked for where
     they could reach a target of its labels (a window of its scope), which keeps ConText cheap.
     """
-    import bisect
-
     starts = [t.nstart for t in targets]
     order = sorted(range(len(targets)), key=lambda i: starts[i])
     sorted_starts = [starts[i] for i in order]
     result: dict[int, list[Modifier]] = {}
+    scan = _Scanner(text, sentences, rules, index)
     for lo, hi in sentences:
         i0 = bisect.bisect_left(sorted_starts, lo)
         idx = []
@@ -162,7 +192,7 @@ def modified(text: str, sentences, targets, rules) -> dict[int, list[Modifier]]:
             i0 += 1
         if not idx:
             continue
-        mods = _sentence_modifiers(text, lo, hi, {targets[i].label for i in idx}, rules)
+        mods = _sentence_modifiers(scan, lo, hi, {targets[i].label for i in idx}, rules)
         if not mods:
             continue
         for mod, a, b in scopes(text, lo, hi, mods):

@@ -16,6 +16,7 @@ from ..errors import OntologyError
 from ..ontology import Ontology
 from ..text.clauses import clause_before
 from .cuefile import load_cue_file
+from .leadkeys import index_of, keys_of
 from .model import Candidate
 
 CODES = ("improvement", "resolution", "no_response", "death")
@@ -62,15 +63,22 @@ def syndrome_of(text: str, sent_start: int, start: int, end: int) -> str:
 def find_outcomes(text: str, sentences: list[tuple[int, int]]) -> list[Candidate]:
     """Outcome candidates in normalized text, sentence by sentence."""
     codes, trigger, before, after, pseudo = _compiled()
+    spans = sorted(sentences)
+    starts = [a for a, _ in spans]
+
+    def by_sentence(pattern) -> dict[int, list]:
+        found: dict[int, list] = {}
+        for m in _scan(pattern, text, spans):
+            found.setdefault(bisect.bisect_right(starts, m.start()) - 1, []).append(m)
+        return found
+    triggers = by_sentence(trigger)
+    pseudos = by_sentence(pseudo) if pseudo is not None and triggers else {}
     out = []
-    hits = [m.start() for m in trigger.finditer(text)]
-    for s0, s1 in sentences:
-        i = bisect.bisect_left(hits, s0)
-        if i == len(hits) or hits[i] >= s1:
-            continue
-        blocked = [(m.start(), m.end()) for m in pseudo.finditer(text, s0, s1)] if pseudo else []
+    for j, matches in sorted(triggers.items()):
+        s0, s1 = spans[j]
+        blocked = [(m.start(), m.end()) for m in pseudos.get(j, ())]
         taken: list[tuple[int, int]] = []
-        for m in trigger.finditer(text, s0, s1):
+        for m in matches:
             ca, cb = m.start(), m.end()
             if any(x < cb and ca < y for x, y in blocked + taken):
                 continue
@@ -86,3 +94,11 @@ def find_outcomes(text: str, sentences: list[tuple[int, int]]) -> list[Candidate
             out.append(Candidate(a, b, "OUTCOME", (("outcome", code),),
                                  (("syndrome", syndrome_of(text, s0, a, b)), ("core", (ca, cb)))))
     return out
+
+
+def _scan(pattern: re.Pattern, text: str, spans):
+    """``pattern``'s matches inside each sentence span, tried only where its first words start."""
+    keys = keys_of(pattern)
+    if keys is None:
+        return (m for a, b in spans for m in pattern.finditer(text, a, b))
+    return index_of(text).finditer(pattern, keys, spans)

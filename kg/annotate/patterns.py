@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from .leadkeys import keyed_finditer
 from .model import Candidate
 from ..text.numbers import CARDINALS, NUMBER_RE, ORDINAL_RE, ordinal_number, roman_number, to_number, word_number
 
@@ -28,7 +29,7 @@ _DAY = re.compile(
     rf"\b[Dd]ay\s*(?:\((?:POD|D|PID)\)\s*)?([+-]?)\s*(\d{{1,3}}|(?:{_DAY_WORDS})\b)\b(?!\s*(?:-|to)\s*\d)"
     r"(\s*(?:post[- ]?(?:infusion|CAR[- ]?T(?:[- ]?cell)?(?:\s+infusion)?|transplant(?:ation)?)"
     r"|after\s+(?:the\s+)?(?:CAR[- ]?T[- ]?(?:cell\s+)?)?infusion))?")
-_DAY_D = re.compile(r"(?P<a>D(?<![\w/]D)\s?(?P<sign>[+-])\s?(?P<n1>\d{1,3}))\b"
+_DAY_D = re.compile(r"(?<![\w/])(?P<a>D\s?(?P<sign>[+-])\s?(?P<n1>\d{1,3}))\b"
                     r"|(?<![\w/+.-])(?P<b>D(?P<n2>\d{1,3}))(?![\w.+/-]|\.\d)"
                     r"|(?<![\w/])(?P<c>POD\s?(?P<n3>\d{1,3}))\b"
                     r"|(?<![\w/])C1\s?(?P<d>D(?P<n4>\d{1,2}))\b"
@@ -70,7 +71,7 @@ _AGE = re.compile(r"\b(\d{1,3})[- ](?:years?|yrs?|y)[- ]old\b|\baged?\s*:?\s+(\d
 # "61/F", "57 M", "F/61" in a table or a list of cases
 _AGE_SEX = re.compile(r"(?:(?<=[|(])\s*|(?<![\w/.]))(?:(?P<a>\d{2}|(?<=[|(]\s)\d|(?<=[|(])\d)\s?/\s?(?P<s>[MF])"
                       r"|(?P<s2>[MF])\s?/\s?(?P<a2>\d{1,2}))(?![\w/])")
-_SEX = re.compile(r"\b(man|male|boy|gentleman|woman|female|girl|lady)\b")  # over lowercased text
+_SEX = re.compile(r"\b(man|male|boy|gentleman|woman|female|girl|lady)\b", re.I)
 _FEMALE = {"woman", "female", "girl", "lady"}
 
 _OPENING = re.compile(
@@ -106,17 +107,17 @@ def find_doses(t: str):
     out = []
     taken = []
     cells = "cell" in t or "Cell" in t or "CELL" in t
-    for m in (_CELL_DOSE.finditer(t) if cells else ()):
+    for m in (keyed_finditer(_CELL_DOSE, t) if cells else ()):
         base = to_number(m.group(1)) if m.group(1) else 1
         exp = int(m.group(2).translate(_SUPER))
         value = to_number(str(round(base * 10 ** exp, 6)))
         out.append(Candidate(m.start(), m.end(), "DOSE", (("value", value), ("unit", "cells/kg")), ()))
         taken.append((m.start(), m.end()))
-    for m in (_MILLION_DOSE.finditer(t) if cells and "illion" in t else ()):
+    for m in (keyed_finditer(_MILLION_DOSE, t) if cells and "illion" in t else ()):
         mult = 10 ** 6 if m.group(2).lower() == "million" else 10 ** 9
         out.append(Candidate(m.start(), m.end(), "DOSE", (("value", to_number(str(to_number(m.group(1)) * mult))), ("unit", "cells/kg")), ()))
         taken.append((m.start(), m.end()))
-    for m in _MASS_DOSE.finditer(t):
+    for m in keyed_finditer(_MASS_DOSE, t):
         if any(a <= m.start() < b for a, b in taken):
             continue
         unit = _UNIT[m.group(3).lower() if m.group(3) not in ("µg", "μg") else m.group(3)]
@@ -137,17 +138,13 @@ def find_doses(t: str):
 _NOT_INFUSION_DAY = re.compile(r"\b(?:hospital|admission|illness|post-?operative|cycle|study|treatment|steroid|ICU)\s*$", re.I)
 
 
-_A_DAY_OF = re.compile(r"\bday\s+of\b", re.I)
-_A_AFTER = re.compile(r"\b(?:days?|weeks?)\s+(?:after|post|following)", re.I)
-_A_REL = re.compile(r"\b(?:later|next|following|within|same)\b", re.I)
-_A_DURATION = re.compile(r"\bfor\b|[x×]\s?\d", re.I)
 _A_AGE_SEX = re.compile(r"\d\s?/\s?[MF]\b|\b[MF]\s?/\s?\d")
 
 
 def find_days(t: str):
     out = []
     listed = []
-    for m in _DAY_LIST.finditer(t):
+    for m in keyed_finditer(_DAY_LIST, t):
         items = [m.group("first")] + [x.group() for x in _DAY_ITEM.finditer(m.group("rest"))]
         spans = [(m.start(), m.start("first") + len(m.group("first")))]
         for x in _DAY_ITEM.finditer(t, m.start("rest"), m.end("rest")):
@@ -155,17 +152,17 @@ def find_days(t: str):
         for (a, b), item in zip(spans, items):
             out.append(Candidate(a, b, "DAY", (("day", int(item.replace(" ", ""))),), ()))
         listed.append((m.start(), m.end()))
-    for m in _ORDINAL_DAY.finditer(t):
+    for m in keyed_finditer(_ORDINAL_DAY, t):
         out.append(Candidate(m.start(), m.end(), "DAY", (("day", ordinal_number(m.group("ord"))),), ()))
-    for m in near(_INFUSION_DAY, _A_DAY_OF, t):
+    for m in keyed_finditer(_INFUSION_DAY, t):
         out.append(Candidate(m.start(), m.end(), "DAY", (("day", 0),), ()))
-    for m in near(_DAYS_AFTER, _A_AFTER, t):
+    for m in keyed_finditer(_DAYS_AFTER, t):
         n = 1 if m.group("n").lower() == "a" else word_number(m.group("n"), allow_one_words=True)
         if n is not None and m.group("unit").lower().startswith("week"):
             n *= 7
         if n is not None:
             out.append(Candidate(m.start(), m.end(), "DAY", (("day", n),), ()))
-    for m in _DAY.finditer(t):
+    for m in keyed_finditer(_DAY, t):
         if any(a <= m.start() < b for a, b in listed):
             continue
         if _NOT_INFUSION_DAY.search(t, max(0, m.start() - 16), m.start()):
@@ -175,7 +172,7 @@ def find_days(t: str):
             continue
         v = n * (-1 if m.group(1) == "-" else 1)
         out.append(Candidate(m.start(), m.end(), "DAY", (("day", v),), ()))
-    for m in _DAY_D.finditer(t):
+    for m in keyed_finditer(_DAY_D, t):
         key = next(k for k in "abcde" if m.group(k))
         if key == "a":
             v = int(m.group("n1")) * (-1 if m.group("sign") == "-" else 1)
@@ -200,7 +197,7 @@ def find_grades(t: str):
     if not _GRADE_CUE.search(t):
         return out
     for rx, gi, si in ((_GRADE_A, 1, 2), (_GRADE_B, 2, 1)):
-        for m in rx.finditer(t):
+        for m in keyed_finditer(rx, t):
             if any(a < m.end() and m.start() < b for a, b in spans):
                 continue
             syn = _SYN_CODE[m.group(si).lower()]
@@ -209,7 +206,7 @@ def find_grades(t: str):
             e = m.end()
             spans.append((m.start(), e))
             out.append(Candidate(m.start(), e, "GRADE", (("syndrome", syn), ("grade", _grade_value(m.group(gi)))), ()))
-    for m in _GRADE_BARE.finditer(t):
+    for m in keyed_finditer(_GRADE_BARE, t):
         if any(a < m.end() and m.start() < b for a, b in spans):
             continue
         before = t[max(0, m.start() - 12):m.start()].lower()
@@ -245,7 +242,7 @@ def find_citations(t: str, ref_count: int | None = None):
     out = []
     max_seen = 0
     limit = ref_count or 999
-    for m in _GLUED.finditer(t):
+    for m in keyed_finditer(_GLUED, t):
         refs = _expand_refs(m.group("body").replace(" ", ""))
         if not refs or refs[0] == 0 or refs[-1] > (ref_count or 150):
             continue
@@ -257,15 +254,15 @@ def find_citations(t: str, ref_count: int | None = None):
         if ref_count is None and m.group("punct") != "^" and not re.search(r"\bet\s+al$|[a-z]{3}$", t[max(0, m.start() - 6):m.start()]):
             continue
         out.append(Candidate(m.start("body"), m.end("body"), "CITATION", (("refs", tuple(refs)),), ()))
-    for m in _SUPERSCRIPT.finditer(t):
+    for m in (_SUPERSCRIPT.finditer(t) if any(c in t for c in "¹²³⁴⁵⁶⁷⁸⁹⁰") else ()):
         refs = _expand_refs(m.group("body").translate(_SUPER))
         if refs and refs[0] > 0 and refs[-1] <= limit:
             out.append(Candidate(m.start("body"), m.end("body"), "CITATION", (("refs", tuple(refs)),), ()))
-    for m in _REF_WORD.finditer(t):
+    for m in keyed_finditer(_REF_WORD, t):
         refs = _expand_refs(m.group("body"))
         if refs and refs[0] > 0 and refs[-1] <= limit:
             out.append(Candidate(m.start(), m.end(), "CITATION", (("refs", tuple(refs)),), ()))
-    for m in _CITE.finditer(t):
+    for m in keyed_finditer(_CITE, t):
         if (m.group(1) == "(") != (m.group(3) == ")"):
             continue
         refs = _expand_refs(m.group(2))
@@ -292,15 +289,15 @@ def find_citations(t: str, ref_count: int | None = None):
 
 def find_people(t: str):
     out = []
-    for m in _AGE.finditer(t):
+    for m in keyed_finditer(_AGE, t):
         out.append(Candidate(m.start(), m.end(), "AGE", (("age", int(m.group(1) or m.group(2) or m.group(3))),), ()))
     for m in near(_AGE_SEX, _A_AGE_SEX, t, 4, 4):
         age, sex = m.group("a") or m.group("a2"), m.group("s") or m.group("s2")
         a, b = (m.span("a"), m.span("s")) if m.group("a") else (m.span("a2"), m.span("s2"))
         out.append(Candidate(a[0], a[1], "AGE", (("age", int(age)),), ()))
         out.append(Candidate(b[0], b[1], "SEX", (("sex", "female" if sex == "F" else "male"),), ()))
-    for m in _SEX.finditer(t.lower()):
-        sex = "female" if m.group(1) in _FEMALE else "male"
+    for m in keyed_finditer(_SEX, t):
+        sex = "female" if m.group(1).lower() in _FEMALE else "male"
         out.append(Candidate(m.start(), m.end(), "SEX", (("sex", sex),), ()))
     return out
 
@@ -314,7 +311,7 @@ def find_measurements(t: str):
             continue
         out.append(Candidate(m.start(), m.end(), "MEASUREMENT",
                     (("measure", "opening_pressure"), ("value", to_number(m.group(1))), ("unit", "cmH2O")), ()))
-    for m in (_LYMPHS.finditer(t) if "lymph" in low else ()):
+    for m in (keyed_finditer(_LYMPHS, t) if "lymph" in low else ()):
         v = m.group(1) or m.group(2)
         out.append(Candidate(m.start(), m.end(), "MEASUREMENT",
                     (("measure", "csf_lymphocytes"), ("value", to_number(v)), ("unit", "cells/uL")), ()))
@@ -328,7 +325,7 @@ def find_relative_days(t: str):
     out = []
     if not _REL_CUE.search(t.lower()):
         return out
-    for m in near(_REL, _A_REL, t):
+    for m in keyed_finditer(_REL, t):
         def n(key: str) -> int | None:
             w = m.group(key).lower()
             return 1 if w in ("a", "an") else word_number(w, allow_one_words=True)
@@ -354,31 +351,32 @@ def find_relative_days(t: str):
 _EVERY = re.compile(rf"\bevery\s+(?P<n>\d{{1,2}}|{'|'.join(w for w, n in CARDINALS.items() if 1 <= n <= 24)})\s*(?:-\s*\d+\s*)?(?:hours?|hrs?|h)\b"
                     r"|\bq\.?\s?(?P<q>\d{1,2})\s?(?:h|hr|hrs|hours?)\b|\b(?P<word>BID|b\.i\.d\.|TID|t\.i\.d\.|QID|QD|q\.?d\.?|twice\s+(?:a\s+)?daily|"
                     r"twice\s+a\s+day|three\s+times\s+(?:a\s+)?da(?:il)?y|four\s+times\s+(?:a\s+)?da(?:il)?y|once\s+(?:a\s+)?da(?:il)?y|once\s+weekly|weekly|"
-                    r"daily|per\s+day|a\s+day|every\s+day|single\s+dose|once)\b|(?<=\d)\s?/\s?(?P<perday>day|d)\b", re.I)
+                    r"daily|per\s+day|a\s+day|every\s+day|single\s+dose|once)\b|(?<=\d)/\s?(?P<perday>day|d)\b"
+                    r"|(?<=\d\s)/\s?(?P<perday2>day|d)\b", re.I)
 _WORD_FREQ = {"bid": "q12h", "b.i.d.": "q12h", "twice daily": "q12h", "twice a daily": "q12h", "twice a day": "q12h",
               "tid": "q8h", "t.i.d.": "q8h", "qid": "q6h", "qd": "daily", "q.d.": "daily", "qd.": "daily",
               "once daily": "daily", "once a day": "daily", "daily": "daily", "per day": "daily", "a day": "daily",
               "every day": "daily", "weekly": "weekly", "once weekly": "weekly", "single dose": "once", "once": "once"}
 _DURATION = re.compile(rf"\bfor\s+(?:a\s+total\s+of\s+)?(?P<n>\d{{1,2}}|{'|'.join(w for w, n in CARDINALS.items() if 1 <= n <= 30)})\s+"
                        r"(?:(?:consecutive|more|further)\s+)?(?P<unit>days?|doses?|weeks?)\b"
-                       r"|(?:(?<![\w])|(?<=/d))[x×]\s?(?P<times>\d{1,2})(?:\s*(?P<unit2>days?|doses?|d))?(?![\w.^(])", re.I)
+                       r"|(?:(?<![\w])[x×]|(?<=/d)×)\s?(?P<times>\d{1,2})(?:\s*(?P<unit2>days?|doses?|d))?(?![\w.^(])", re.I)
 
 
 def find_schedules(t: str):
     """How often and how long a dose was given: FREQUENCY ("q6h", "daily") and DURATION ("3 days")."""
     out = []
-    for m in _EVERY.finditer(t):
+    for m in keyed_finditer(_EVERY, t):
         if m.group("n"):
             freq = f"q{word_number(m.group('n'))}h"
         elif m.group("q"):
             freq = f"q{int(m.group('q'))}h"
-        elif m.group("perday"):
+        elif m.group("perday") or m.group("perday2"):
             freq = "daily"
         else:
             key = re.sub(r"\s+", " ", m.group("word").lower())
             freq = "q8h" if key.startswith("three times") else "q6h" if key.startswith("four times") else _WORD_FREQ.get(key, key)
         out.append(Candidate(m.start(), m.end(), "FREQUENCY", (("frequency", freq),), ()))
-    for m in near(_DURATION, _A_DURATION, t):
+    for m in keyed_finditer(_DURATION, t):
         if m.group("n"):
             n, unit = word_number(m.group("n")), m.group("unit").lower().rstrip("s")
         else:
