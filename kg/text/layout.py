@@ -6,6 +6,7 @@ splits sentences in the normalized text.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -262,6 +263,15 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in fixed if text[a:b].strip()]
 
 
+def _candidates(sections, starts: list[int], pos: int):
+    """Indices of the sections that may hold ``pos``, the first one first (sections are in text order)."""
+    i = bisect.bisect_right(starts, pos) - 1
+    lo = i
+    while lo > 0 and sections[lo - 1].start == sections[i].start:
+        lo -= 1                      # empty sections sharing a start
+    return range(max(lo, 0), len(sections))
+
+
 def analyze(text: str) -> Layout:
     """Normalize ``text`` and find its sections and sentences."""
     norm = normalize(text, _soft_breaks(text))
@@ -329,8 +339,10 @@ def analyze(text: str) -> Layout:
     close(len(t))
     # sentences were numbered against the sections list as it grew; fix indices
     fixed = []
+    starts = [sec.start for sec in sections]
     for s in sentences:
-        idx = next(i for i, sec in enumerate(sections) if sec.start <= s.start < max(sec.end, sec.start + 1)) \
+        idx = next((i for i in _candidates(sections, starts, s.start)
+                    if sections[i].start <= s.start < max(sections[i].end, sections[i].start + 1)), 0) \
             if sections else 0
         fixed.append(Sentence(s.start, s.end, idx, s.paragraph, s.is_heading, s.is_table_row))
     return Layout(norm, tuple(sections), tuple(fixed))

@@ -21,6 +21,8 @@ _TRANSLATE = str.maketrans({
     "\u02da": "\u00b0", "\u2103": "C", "\u03bc": "\u00b5", "\uff08": "(", "\uff09": ")",
 })
 
+_TO_TRANSLATE = re.compile("[" + re.escape("".join(chr(c) for c in _TRANSLATE)) + "]")
+
 # Right-hand fragments that are words of their own in hyphenated compounds.
 _COMPOUND_HEADS = frozenset("""
 refractory related associated directed induced mediated dependent cell cells dose doses
@@ -80,7 +82,7 @@ def normalize(text: str, soft_breaks: list[int] | None = None) -> Normalized:
     Without ``soft_breaks`` every single newline inside a paragraph is a soft break and
     blank lines are kept as paragraph breaks.
     """
-    t = text.translate(_TRANSLATE)
+    t = text.translate(_TRANSLATE) if _TO_TRANSLATE.search(text) else text
     if soft_breaks is None:
         soft_breaks = [m.start() for m in re.finditer(r"(?<!\n)\n(?!\s*\n)", t)
                        if t[m.start() - 1: m.start()] != "\n"]
