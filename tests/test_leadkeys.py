@@ -5,7 +5,7 @@ import pytest
 
 from kg.annotate import outcomes, patterns
 from kg.annotate.cuefile import load_cue_file
-from kg.annotate.leadkeys import DIGIT, KeyIndex, keyed_finditer, lead_keys
+from kg.annotate.leadkeys import DIGIT, PREFIX, KeyIndex, keyed_finditer, lead_keys
 from tests import phrasing
 
 from .benchmarks.synth import corpus
@@ -54,11 +54,13 @@ def test_keys_of_simple_patterns():
     assert lead_keys(r"(?<![a-z])mg") is None       # "10mg": not a word start
     assert lead_keys(r"\s+later") is None
     assert lead_keys(r"\b\w+ly") is None
+    assert lead_keys(r"\bno\b") == {"no"}                # the word "no" itself
+    assert lead_keys(r"\bno") == {"no" + PREFIX}          # any word that begins with "no"
 
 
 def test_index_holds_every_prefix():
     ix = KeyIndex("Non-responders got 10mg")
-    assert ix.positions(["n"]) == [0] and ix.positions(["non"]) == [0]
-    assert ix.positions(["resp"]) == [4] and ix.positions(["res"]) == [4]
+    assert ix.positions(["n" + PREFIX]) == [0] and ix.positions(["non"]) == [0]
+    assert ix.positions(["resp"]) == [4] and ix.positions(["res" + PREFIX]) == [4] and ix.positions(["res"]) == []
     assert ix.by_key["-"] == [3]
     assert ix.by_key[DIGIT] == [19]

@@ -27,6 +27,7 @@ except ImportError:       # pragma: no cover - Python < 3.11
 
 KEY = 4
 DIGIT = "#"               # the key of every word that starts with a digit
+PREFIX = "*"              # "no*": any word that begins with "no"; "no": the word "no" itself
 _TOKEN = re.compile(r"[^\W_]+|[^\w\s]")
 
 
@@ -45,6 +46,11 @@ def _chars(items) -> list[str] | None:
         else:
             return None
     return out if len(out) <= 12 else None
+
+
+def _prefix(acc: str) -> str:
+    """The key of a word known only to begin with ``acc``."""
+    return acc[:KEY] if len(acc) >= KEY else acc + PREFIX
 
 
 def _refuses_word(sub) -> bool:
@@ -66,7 +72,7 @@ def _walk(seq, i: int, acc: str, cont, bound: bool) -> set[str]:
 
     def unknown() -> set[str]:
         if acc:
-            return {acc}
+            return {_prefix(acc)}
         raise _Unknown
 
     if op is C.LITERAL:
@@ -76,13 +82,13 @@ def _walk(seq, i: int, acc: str, cont, bound: bool) -> set[str]:
                 raise _Unknown           # could start inside a word
             return _walk(seq, i + 1, acc + ch.lower(), cont, bound)
         if acc:
-            return {acc}                  # the first word ends here
+            return {acc}                  # the first word ends here: it is exactly acc
         if ch.isspace():
             raise _Unknown
         return {ch}                       # ";", ":", "(", "→"
     if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
         if acc:
-            return {acc}
+            return {acc} if op is C.AT and av is C.AT_BOUNDARY else {_prefix(acc)}
         # \b, or a look-behind refusing a word character before it: the match starts a word
         starts = (op is C.AT and av is C.AT_BOUNDARY) or (op is C.ASSERT_NOT and av[0] == -1 and _refuses_word(av[1]))
         return _walk(seq, i + 1, acc, cont, bound or starts)
@@ -116,7 +122,7 @@ def _walk(seq, i: int, acc: str, cont, bound: bool) -> set[str]:
                 return {chr(a) for _, a in items}    # "[(\[]": a punctuation mark
             raise _Unknown
         if acc:
-            return {acc}                  # a class after known letters: the key is what was read
+            return {_prefix(acc)}         # a class after known letters: the key is what was read
         if items == [(C.CATEGORY, C.CATEGORY_DIGIT)] and bound:
             return {DIGIT}                # "\d" opening a word
         chars = _chars(items)
@@ -139,7 +145,7 @@ def lead_keys(pattern: str, flags: int = re.I) -> frozenset[str] | None:
     def end(a: str) -> set[str]:
         if not a:
             raise _Unknown                # a pattern that can match the empty string
-        return {a}
+        return {_prefix(a)}               # the match ends; the word may go on
     try:
         keys = _walk(list(P.parse(pattern, flags)), 0, "", end, False)
     except (_Unknown, RecursionError):
@@ -154,8 +160,15 @@ class KeyIndex:
         self.text = text
         by_key: dict[str, list[int]] = {}
         for m in _TOKEN.finditer(text):
-            w = m.group()[:KEY].lower()[:KEY]
-            by_key.setdefault(DIGIT if w[0].isdigit() else w, []).append(m.start())
+            w = m.group()
+            k = DIGIT if w[0].isdigit() else w[:KEY].lower()
+            if len(k) > KEY:
+                k = k[:KEY]
+            found = by_key.get(k)
+            if found is None:
+                by_key[k] = [m.start()]
+            else:
+                found.append(m.start())
         self.by_key = by_key
         # a shorter key stands for every word it begins: "no" for "no", "not", "none"
         shorter: dict[str, list[str]] = {}
@@ -167,15 +180,29 @@ class KeyIndex:
     def positions(self, keys) -> list[int]:
         found: list[int] = []
         for k in keys:
+            if k.endswith(PREFIX) and len(k) > 1:
+                k = k[:-1]
+                for w in self.shorter.get(k, ()):
+                    found.extend(self.by_key[w])
             found.extend(self.by_key.get(k, ()))
-            for w in self.shorter.get(k, ()):
-                found.extend(self.by_key[w])
         found.sort()
         return found
 
     def finditer(self, pattern: re.Pattern, keys, spans: list[tuple[int, int]]):
         """The matches ``pattern.finditer`` gives inside each of the sorted, disjoint ``spans``,
         trying only the positions where one of ``keys`` starts."""
+        text, match = self.text, pattern.match
+        if len(spans) == 1:
+            lo, hi = spans[0]
+            last = lo
+            for p in self.positions(keys):
+                if p < last or p >= hi:
+                    continue
+                m = match(text, p, hi)
+                if m is not None and m.end() > p:
+                    last = m.end()
+                    yield m
+            return
         starts = [a for a, _ in spans]
         last = -1
         for p in self.positions(keys):

@@ -1,6 +1,7 @@
 """Component ``icans_resolve_v1``: disambiguate, resolve overlaps, infer grade syndromes, make Mentions."""
 from __future__ import annotations
 
+import bisect
 import re
 
 from spacy.language import Language
@@ -78,9 +79,26 @@ def grade_syndrome(text: str, s0: int, s1: int, pos: int, syn_spans) -> str:
         else "ICANS"
 
 
+_STARTS: tuple | None = None
+
+
+def _sentence_starts(layout: Layout) -> list[int]:
+    """The sentence starts of the last layout asked about (one pair, swapped whole: thread-safe)."""
+    global _STARTS
+    last = _STARTS
+    if last is None or last[0] is not layout:
+        last = _STARTS = (layout, [s.start for s in layout.sentences])
+    return last[1]
+
+
 def _sentence_bounds(layout: Layout | None, pos: int, text: str) -> tuple[int, int]:
     if layout is not None:
-        for s in layout.sentences:
+        sents = layout.sentences
+        i = bisect.bisect_right(_sentence_starts(layout), pos) - 1
+        for s in sents[max(i - 1, 0):i + 1][::-1] if i >= 0 else ():
+            if s.start <= pos < s.end:
+                return s.start, s.end
+        for s in sents:              # overlapping or unsorted sentences: the first that holds pos
             if s.start <= pos < s.end:
                 return s.start, s.end
     return 0, len(text)
