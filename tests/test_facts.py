@@ -215,3 +215,16 @@ def test_cited_subset_and_responders_of_them():
     text = ("Discussion\nOut of 20 reported patients, 12 received intrathecal therapy and 10 of them improved [8].\n")
     f = extract_facts(annotate_text(text, "subset"))
     assert [(x.route, x.treated, x.responders, x.outcome) for x in f.findings] == [("intrathecal", 12, 10, "improvement")]
+
+
+def test_two_patients_read_as_one_are_named_not_merged_silently():
+    text = ("Neurotoxicity after CAR T cells: a letter\n\nA 60-year-old man developed grade 3 ICANS on day 5 and "
+            "received dexamethasone. A 45-year-old woman with lymphoma developed grade 2 ICANS on day 4 and "
+            "improved on dexamethasone.")
+    facts = extract_facts(annotate_text(text, "two"))
+    patients = [s for s in facts.subjects if s.kind == "patient"]
+    # either the two are told apart, or the build says where it could not
+    assert len(patients) == 2 or any("ages 45, 60" in w and "line 3" in w for w in facts.warnings), facts.warnings
+    one = extract_facts(annotate_text("A 60-year-old man developed grade 3 ICANS on day 5 after axi-cel and "
+                                      "received dexamethasone; he improved by day 7.", "one"))
+    assert one.warnings == ()

@@ -81,7 +81,7 @@ def process_paper(job: Job) -> PaperResult:
                        json.dumps({"export": fragment(g, paper.id), "site": paper_summary(g, paper.id)},
                                   ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
                        len(ann.mentions), len(quads),
-                       {k: len(getattr(facts, k)) for k in COUNTS}, cur.warnings, paper_page(g, paper.id).encode("utf-8"),
+                       {k: len(getattr(facts, k)) for k in COUNTS}, tuple(facts.warnings) + tuple(cur.warnings), paper_page(g, paper.id).encode("utf-8"),
                        paper_exports(quads, onto))
 
 

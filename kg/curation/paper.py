@@ -1,7 +1,7 @@
 """One corpus paper's facts as a build makes them: mentions (annotator's or brat), facts, curation applied."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace, dataclass
 from pathlib import Path
 
 from ..annotate import AnnotatedPaper, annotate_text
@@ -50,4 +50,7 @@ def curated_facts(paper: Paper, meta: dict, corpus: Path, onto: Ontology,
     if CURATION_FILE not in side:
         return CuratedPaper(ann, facts)
     cur = apply_curation(facts, load(side[CURATION_FILE]), ann, onto, curator)
-    return CuratedPaper(ann, cur.facts, cur.report.stale + cur.report.notes, cur.provenance)
+    curated = cur.facts
+    if [s.key for s in curated.subjects] != [s.key for s in facts.subjects]:
+        curated = replace(curated, warnings=())   # the curator has set the subjects: no structure doubts left
+    return CuratedPaper(ann, curated, cur.report.stale + cur.report.notes, cur.provenance)

@@ -1,6 +1,7 @@
 """Annotated paper -> PaperFacts: subjects, then each subject's course or groups, then citations."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from ..annotate import AnnotatedPaper
@@ -82,4 +83,37 @@ def extract_facts(ann: AnnotatedPaper, meta: dict | None = None, onto: Ontology 
     cites = [CitationFact(tuple(m.value("refs")), view.evidence(m.nstart, m.nend))
              for m in view.mentions if m.label == "CITATION"]
     return PaperFacts(ann.paper_id, dict(meta or {}), tuple(subjects), tuple(_dedupe_admins(admins)),
-                      tuple(findings), tuple(grades), tuple(outcomes), tuple(csf), tuple(cites))
+                      tuple(findings), tuple(grades), tuple(outcomes), tuple(csf), tuple(cites),
+                      tuple(structure_warnings(view, scopes, ann.paper_id)))
+
+
+def structure_warnings(view: PaperView, scopes, paper_id: str) -> list[str]:
+    """Where two patients may have been read as one: a single patient described with two ages or
+    both sexes, or case markers ("patient 2") left inside one patient's text. Curators split such a
+    subject in curation.yaml; the build names the paper and the reason."""
+    out = []
+    for sc in scopes:
+        if sc.mode != "case":
+            continue
+        ages, sexes = set(), set()
+        for _, a, b in sc.pieces:
+            for m in view.mentions_in(a, b, "AGE", "SEX"):
+                if m.has("NEGATED", "HYPOTHETICAL", "GENERIC"):
+                    continue
+                (ages if m.label == "AGE" else sexes).add(m.value("age") if m.label == "AGE" else m.value("sex"))
+        why = []
+        if len(ages) > 1:
+            why.append(f"ages {', '.join(map(str, sorted(ages)))}")
+        if len(sexes) > 1:
+            why.append("both sexes")
+        if sc.key == "patient" and any(_OTHER_CASE.search(view.text, a, b) for _, a, b in sc.pieces):
+            why.append("a second case named in its text")
+        if why:
+            first = sc.pieces[0][0] if sc.pieces else None
+            line = view.ann.text.count("\n", 0, view.layout.norm.to_original(first.start)) + 1 if first else 1
+            out.append(f"{paper_id}: line {line}: subject '{sc.label}' has {' and '.join(why)}; it may be several "
+                       f"patients read as one (split it in curation.yaml if so)")
+    return out
+
+
+_OTHER_CASE = re.compile(r"\b(?:patient|case)\s+(?:2|B|II|two)\b|\bsecond\s+(?:patient|case)\b", re.I)

@@ -128,3 +128,4 @@ class PaperFacts:
     outcomes: tuple[OutcomeFact, ...]
     csf: tuple[CsfFinding, ...]
     citations: tuple[CitationFact, ...]
+    warnings: tuple[str, ...] = ()     # where the paper's structure was unclear (two patients read as one?)
