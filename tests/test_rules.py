@@ -83,3 +83,19 @@ def test_fact_cue_examples(rule, kind, example):
         assert hits, f"no {rule.category} trigger at {text[a:b]!r} in {text!r}"
     else:
         assert not hits, f"{rule.category} trigger wrongly at {text[a:b]!r}: {[h.group() for h in hits]}"
+
+
+def test_readme_counts_the_rule_files():
+    """The README's table of cue files states how many rules and example sentences each has."""
+    from pathlib import Path
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    files = {"kg/annotate/rules/context.yaml": load_cue_file("context"),
+             "kg/annotate/rules/outcomes.yaml": load_cue_file("outcomes"),
+             "kg/facts/rules/course.yaml": load_cue_file("course", PACKAGE),
+             "kg/facts/rules/subjects.yaml": load_cue_file("subjects", PACKAGE)}
+    for path, rules in files.items():
+        examples = sum(len(r.examples.positive) + len(r.examples.negative) for r in rules)
+        row = re.search(rf"\| `{re.escape(path)}` \|[^\n]*\| (\d+) \| (\d+) \|", readme)
+        assert row, f"README has no row for {path}"
+        assert (int(row.group(1)), int(row.group(2))) == (len(rules), examples), \
+            f"{path}: README says {row.group(1)} rules / {row.group(2)} examples, the file has {len(rules)} / {examples}"
