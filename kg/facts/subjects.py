@@ -33,6 +33,8 @@ _MARK = re.compile(
 _PLURAL = re.compile(
     rf"\s*(?:(?:in|of)\s+)?(?:patients|cases|pts\.?|children|subjects)\s+(?P<ids>{_ID}(?:\s*(?:,|and|&)\s*{_ID})+)"
     r"|\s*(?:(?:in|of)\s+)?both\b(?:\s+(?:patients|cases|of\s+them))?|\s*(?:in\s+)?all\s+(?:\w+\s+)?(?:patients|cases)\b", re.I)
+# cases named with a description set off by commas: "Patient A, a 66-year-old man, and Patient B, a ..."
+_APPOSED_MARK = re.compile(rf"\b{_WHO}\s*(?P<id>{_ID})\s*,\s*(?:a|an)\s+\d", re.I)
 # a case named after a person: "a 69-year-old man (case 1)"
 _PAREN_MARK = re.compile(rf"\((?:case|patient|pt\.?)\s*(?P<id>{_ID})\)", re.I)
 _TABLE_ID = re.compile(rf"\s*(?:(?:patient|case|pt\.?)\s*)?(?P<id>\d{{1,2}}|[A-H])\s*[|\t]", re.I)
@@ -148,6 +150,10 @@ class _CaseWalker:
                 if len(paren) >= 2:
                     self._paren_cases(s, paren)   # "a 69-year-old man (case 1) and a 67-year-old woman (case 2)"
                     continue
+                inline = list(_APPOSED_MARK.finditer(text, s.start, s.end))
+                if len(inline) >= 2 and len({case_number(m.group("id")) for m in inline}) >= 2:
+                    self._apposed_cases(s, inline)   # "Patient A, a 66-year-old man, and Patient B, a 52-year-old woman, ..."
+                    continue
                 if len(paren) == 1 and paren[0].start() - s.start < 80 and case_number(paren[0].group("id")):
                     mk = [case_number(paren[0].group("id"))]   # "A 76-year-old man (case 1) developed ..."
                 if mk == [0]:
@@ -183,6 +189,22 @@ class _CaseWalker:
         if prev < s.end:
             self.assign(s, prev, s.end, [n for n in cases if n])
         self.current = [n for n in cases if n]
+
+    def _apposed_cases(self, s: Sentence, marks) -> None:
+        """Each case takes its marker and the description set off by commas after it; the rest of the
+        sentence ("both received ...") is said of them all."""
+        text = self.view.text
+        cases = [n for n in (case_number(m.group("id")) for m in marks) if n]
+        end = s.start
+        for m in marks:
+            n = case_number(m.group("id"))
+            stop = text.find(",", m.end(), s.end)
+            end = stop if stop >= 0 else s.end
+            if n:
+                self.assign(s, m.start(), end, [n])
+        if end < s.end:
+            self.assign(s, end, s.end, cases)
+        self.current = cases
 
     def _table_row(self, s: Sentence) -> list[int] | None:
         if not s.is_table_row:
