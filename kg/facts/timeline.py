@@ -57,6 +57,7 @@ class Step:
     better: bool = False                              # a later lower grade says it helped
     better_pos: int = 0
     better_day: int | None = None
+    superseded: bool = False                          # another drug followed with no result told between
     refractory: bool = False
     key: str = ""
 
@@ -293,6 +294,8 @@ def _course(onto: Ontology, events: list[_Event], text: str):
                 continue           # a new dose or a repeat of the step in course
             if current is not None and not current.outcomes and d["explicit"]:
                 _fail(current, e.pos)
+            elif current is not None and not current.outcomes and not current.better:
+                current.superseded = True    # "dexamethasone, then anakinra": escalated beyond, result untold
             step = Step(set(d["agents"]), d["route"], d["day"], e.pos, d["span"], d["explicit"], d["steroid"], last_icans)
             steps.append(step)
             current = step
@@ -351,8 +354,8 @@ def _course(onto: Ontology, events: list[_Event], text: str):
     failed_steroid = False
     for s in steps:
         s.refractory = s.explicit_refractory or failed_steroid
-        if s.steroid and (s.failed or _final(s) == "no_response"):
-            failed_steroid = True
+        if s.steroid and (s.failed or _final(s) == "no_response" or (s.superseded and _final(s) is None)):
+            failed_steroid = True      # a steroid escalated beyond makes the next step second-line
     return steps, links
 
 
