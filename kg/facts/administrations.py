@@ -180,7 +180,8 @@ def _bind_doses(view: PaperView, lo: int, hi: int, drugs: list[Given]) -> list[G
         between = text[g.end:d.nstart]
         if g.dose_value is None and not any(x.agent == g.agent and x.escalation for x in extra):
             drugs[drugs.index(g)] = replace(g, dose_value=value, dose_max=top, dose_unit=unit, frequency=g.frequency or freq)
-        elif re.search(r"\b(?:escalat|increas|reduc|decreas|switch|changed|followed|then|and)\w*", between, re.I):
+        elif re.search(r"\b(?:escalat|increas|reduc|decreas|switch|changed|followed|then|and)\w*|,\s*$", between, re.I):
+            # "0.01 mg/kg on day 1, 0.06 mg/kg on day 4 and 0.4 mg/kg on day 7": each dose its own
             extra.append(replace(g, dose_value=value, dose_max=top, dose_unit=unit, anchor=d.nstart, escalation=True,
                                  route=None, frequency=freq))
     return sorted(drugs + extra, key=lambda g: (g.anchor, g.start))
@@ -276,6 +277,12 @@ def _assign_days(view: PaperView, sent: Sentence, lo: int, hi: int, givens: list
         if _PREPOSED_EARLIER.match(head) and "," in text[g.end:sent.end]:
             out.append(replace(g, day=None))
             continue
+        # "0.8 mg SC on C1D8": a day written right after the dose is that dose's
+        on = next((d for d in plain if g.anchor < d.nstart <= g.anchor + 40 and
+                   _ON_DAY.fullmatch(text, _dose_end(view, g), d.nstart)), None) if g.escalation else None
+        if on is not None:
+            out.append(replace(g, day=on.value("day")))
+            continue
         # "followed by recovery by day 5", "continued until day 10": an end, not the day it was given
         mine = [d for d in plain if not (d in ends and d.nstart > g.end)]
         out.append(replace(g, day=days.at(g.anchor, g.end if g.anchor == g.start else g.anchor, mine, interval=False)))
@@ -286,6 +293,14 @@ def _assign_days(view: PaperView, sent: Sentence, lo: int, hi: int, givens: list
             if g.label != "CELL_THERAPY" and g.day is not None and g.day != d.value("day") and g.anchor < d.nstart:
                 out.append(replace(g, day=d.value("day"), anchor=d.nstart))
     return out
+
+
+_ON_DAY = re.compile(r"[^,;]{0,25}?\b(?:on|from|at)\s+(?:the\s+)?(?:C\d{1,2}\s?)?", re.I)
+
+
+def _dose_end(view: PaperView, g: Given) -> int:
+    d = next(iter(view.mentions_in(g.anchor, g.anchor + 1, "DOSE")), None)
+    return d.nend if d is not None else g.anchor
 
 
 _DEADLINE = re.compile(r"\b(?:by|until|till|through|thru|to)\s+(?:the\s+)?$", re.I)
@@ -299,7 +314,8 @@ def _share_list_day(view: PaperView, sent: Sentence, givens: list[Given], days) 
     """"IT methotrexate 12 mg, cytarabine 50 mg and hydrocortisone 50 mg on day 8": a day written
     right after a coordinated list of drugs is the day of every drug of the list."""
     text = view.text
-    order = sorted((i for i, g in enumerate(givens) if g.label == "DRUG"), key=lambda i: givens[i].start)
+    order = sorted((i for i, g in enumerate(givens) if g.label == "DRUG" and not g.escalation),
+                   key=lambda i: givens[i].start)
     groups: list[list[int]] = []
     for i in order:
         if groups and _COORD.fullmatch(text[givens[groups[-1][-1]].end:givens[i].start]):

@@ -13,7 +13,8 @@ from ..text.layout import Sentence
 from .view import PaperView
 
 
-_PREDICATE = re.compile(r"\band\s+(?:then\s+)?(?:was|were|had\s+been|has\s+been)\s+(?!given|started|administered|treated)", re.I)
+_PREDICATE = re.compile(r"\band\s+(?:then\s+)?(?:(?:he|she|they)\s+)?(?:was|were|had\s+been|has\s+been)\s+"
+                        r"(?!given|started|administered|treated)", re.I)
 
 
 class DayClock:
