@@ -33,6 +33,9 @@ _OTHER_DEATH = re.compile(r"\b(?:infection|sepsis|aspergill\w*|pneumonia|progres
                           r"disease\s+progression|relapse|bacter\w+|fungal|COVID|hemorrhage|haemorrhage)\b", re.I)
 
 
+_EACH = re.compile(r"\b(?:none|neither)\s+of\s+(?:which|these|them|those|the\s+\w+)\s*$", re.I)
+
+
 def _neuro_death(text: str, lo: int, hi: int) -> bool:
     """Whether a sentence with a death names neurotoxicity as its cause (not "without any recurrence of ICANS")."""
     return any(not re.search(r"\b(?:without|no|free\s+of)\b(?:\s+\w+){0,3}\s*$", text[max(lo, m.start() - 40):m.start()], re.I)
@@ -145,7 +148,8 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, sh
             events.append(_Event(later[0]["end"] if later else m.nstart, 4, "outcome", {"code": m.value("outcome"), "syndrome": m.value("syndrome"),
                                                           "day": day, "offset": offset, "span": (m.nstart, m.nend),
                                                           "refs": refs, "sentence": (lo, hi),
-                                                          "explicit": before or bool(cues)}))
+                                                          "explicit": before or bool(cues),
+                                                          "each": _EACH.search(text, max(lo, m.nstart - 30), m.nstart) is not None}))
         meas = view.mentions_in(lo, hi, "MEASUREMENT")
         if meas and _CSF_CONTEXT.search(text, lo, hi):
             op = next((m.value("value") for m in meas if m.value("measure") == "opening_pressure"), None)
@@ -348,6 +352,12 @@ def _course(onto: Ontology, events: list[_Event], text: str):
                 continue           # died of an infection or of the disease: not how ICANS went
             target.outcomes.append((d["code"], d["day"], d["offset"], e.pos, d["span"]))
             links[id(e)] = target
+            if d.get("each") and d["code"] == "no_response":
+                # "..., none of which improved her": every step told in this sentence failed
+                for s in steps:
+                    if s is not target and d["sentence"][0] <= s.pos < e.pos and not s.outcomes:
+                        s.outcomes.append((d["code"], d["day"], d["offset"], e.pos, d["span"]))
+                        _fail(s, e.pos)
             if d["code"] == "no_response":
                 _fail(target, e.pos)
     # a steroid step that failed makes every later step steroid-refractory, and so does the text
