@@ -132,10 +132,13 @@ class _Reader:
                 self.root = Group(total or size, pos=lo)
                 self.groups.append(self.root)
                 self.current = self.root
+        # "The 2 patients who did not improve ... were given anakinra": a group named by its failure
+        named = [m for m in self.view.mentions_in(lo, hi, "OUTCOME")
+                 if m.value("outcome") == "no_response" and _WHO_FAILED.search(text, max(lo, m.nstart - 16), m.nstart)]
         outs = [m for m in self.view.mentions_in(lo, hi, "OUTCOME")
                 if m.value("syndrome") == "ICANS" and m.value("outcome") != "death" and not _group_name(text, m)
-                and not any(a <= m.nstart < b for a, b in defining)]
-        sentence_refractory = bool(self.refractory_re.search(text, lo, hi))
+                and not any(a <= m.nstart < b for a, b in defining) and m not in named]
+        sentence_refractory = bool(self.refractory_re.search(text, lo, hi)) or bool(named)
         if self.scope.mode == "cited" and _CONTINUES.match(text, lo, hi):
             # "after steroid failure it helped 6 of 11 [11] and 1 of 1 [12]": one setting for both
             sentence_refractory = sentence_refractory or bool(self.refractory_re.search(text, sent.start, lo))
@@ -400,6 +403,9 @@ def view_clause(view: PaperView, sent, pos: int) -> tuple[int, int]:
 
 _GROUP_NAME = re.compile(r"\s*(?:\(\s*n\s*=\s*\d+\s*\)\s*)?(?:were|was)\s+(?:then\s+|subsequently\s+)?(?:given|treated|switched|started)|"
                          r"\s*(?:\(\s*n\s*=\s*\d+\s*\)\s*)?(?:received|underwent)\b", re.I)
+
+
+_WHO_FAILED = re.compile(r"\b(?:who|whose\s+\w+|that)\s+(?:had\s+|have\s+|has\s+)?$", re.I)
 
 
 def _group_name(text: str, m) -> bool:

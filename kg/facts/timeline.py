@@ -33,7 +33,7 @@ _OTHER_DEATH = re.compile(r"\b(?:infection|sepsis|aspergill\w*|pneumonia|progres
                           r"disease\s+progression|relapse|bacter\w+|fungal|COVID|hemorrhage|haemorrhage)\b", re.I)
 
 
-_EACH = re.compile(r"\b(?:none|neither)\s+of\s+(?:which|these|them|those|the\s+\w+)\s*$", re.I)
+_EACH = re.compile(r"\b(?:none|neither)\s+of\s+(?:which|these|them|those)\b", re.I)
 
 
 def _neuro_death(text: str, lo: int, hi: int) -> bool:
@@ -149,7 +149,7 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, sh
                                                           "day": day, "offset": offset, "span": (m.nstart, m.nend),
                                                           "refs": refs, "sentence": (lo, hi),
                                                           "explicit": before or bool(cues),
-                                                          "each": _EACH.search(text, max(lo, m.nstart - 30), m.nstart) is not None}))
+                                                          "each": _EACH.search(text, max(lo, m.nstart - 30), m.nend) is not None}))
         meas = view.mentions_in(lo, hi, "MEASUREMENT")
         if meas and _CSF_CONTEXT.search(text, lo, hi):
             op = next((m.value("value") for m in meas if m.value("measure") == "opening_pressure"), None)

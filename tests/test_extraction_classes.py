@@ -1,0 +1,43 @@
+"""Phrasing classes the extraction machinery handles, each in a text written for this test."""
+import pytest
+
+from kg.annotate import annotate_text
+from kg.facts import extract_facts
+
+
+def _findings(text):
+    f = extract_facts(annotate_text(text, "t"))
+    return {(x.subject, "+".join(sorted(x.agents)), x.refractory, x.treated, x.responders, x.outcome) for x in f.findings}
+
+
+@pytest.mark.parametrize("text,want", [
+    # a group named by its failure is the next step's group, steroid-refractory
+    ("Results\nFourteen patients with ICANS received dexamethasone, and it resolved in 11 of them. The 3 patients who "
+     "did not respond were given siltuximab, and two of them improved.",
+     {("cohort", "Dexamethasone", False, 14, 11, "resolution"), ("cohort", "Siltuximab", True, 3, 2, "improvement")}),
+    # "none of which" fails every step of its sentence
+    ("A 50-year-old man had grade 4 ICANS on day 6 after axi-cel. He received dexamethasone 20 mg IV every 6 hours and, "
+     "from day 7, methylprednisolone 1 g IV daily, none of which improved his consciousness. Anakinra was started on "
+     "day 9 and he recovered by day 14.",
+     {("patient", "Dexamethasone", False, 1, 0, "no_response"), ("patient", "Methylprednisolone", True, 1, 0, "no_response"),
+      ("patient", "Anakinra", True, 1, 1, "resolution")}),
+    # a step told only by its result, and a step named by a pronoun
+    ("Two cases of ICANS are described. Patient 1, a 61-year-old man with grade 3 ICANS on day 4, did not improve on "
+     "dexamethasone and received anakinra on day 6; his ICANS resolved by day 9. Patient 2, a 47-year-old woman with "
+     "grade 2 ICANS, received it on day 5 as first treatment and improved within a day.",
+     {("case-1", "Dexamethasone", False, 1, 0, "no_response"), ("case-1", "Anakinra", True, 1, 1, "resolution"),
+      ("case-2", "Anakinra", False, 1, 1, "improvement")}),
+    # a percentage of a counted group is a count; of an uncounted one it is not
+    ("Results\nThirty patients with steroid-refractory ICANS were treated with anakinra. Sixty percent of them improved.",
+     {("cohort", "Anakinra", True, 30, 18, "improvement")}),
+])
+def test_phrasing_class(text, want):
+    got = _findings(text)
+    assert want <= got, f"missing {want - got}; got {got}"
+
+
+def test_deadline_day_does_not_date_the_drug():
+    f = extract_facts(annotate_text("A 70-year-old woman developed grade 2 ICANS on day 5 after liso-cel. Dexamethasone "
+                                    "10 mg IV every 6 hours was given, and she was back to her baseline by day 8.", "t"))
+    (dex,) = [a for a in f.administrations if a.agent == "Dexamethasone"]
+    assert dex.day == 5
