@@ -5,21 +5,17 @@ the exact quote, plus the sentence) and to the annotator version that produced i
 """
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 
 from ..ontology import NS, Ontology
-from .iris import BIBO, CITO, DCT, FABIO, ID, OA, PROV, QUDT_UNIT, RDF, RDFS, XSD, graph_iri, paper_iri
+from .iris import (BIBO, CITO, DCT, FABIO, ID, OA, PROV, QUDT_UNIT, RDF, RDFS, XSD, administration_iri, csf_iri,
+                   evidence_iri, finding_iri, grade_iri, graph_iri, outcome_iri, paper_iri, subject_iri)
 
 if TYPE_CHECKING:   # the writer only reads the records; importing kg.facts would load spaCy
     from ..facts import Evidence, PaperFacts
-
-
-def _h(*parts) -> str:
-    return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()[:12]
 
 
 def _lit(v) -> Literal:
@@ -61,7 +57,7 @@ class _Writer:
         return t.iri if t else None
 
     def evidence(self, ev: Evidence) -> str:
-        e = f"{self.paper}/evidence/{ev.start}-{ev.end}"
+        e = evidence_iri(self.f.paper_id, ev)
         self.iri(e, RDF + "type", NS + "Evidence")
         self.iri(e, OA + "hasSource", self.paper)
         self.iri(e, OA + "hasSelector", e + "#position")
@@ -129,7 +125,7 @@ class _Writer:
                 self.iri(f"{P}/ref/{n}", NS + "citedAt", self.evidence(c.evidence))
         subj_iri = {}
         for s in f.subjects:
-            si = f"{P}/subject/{quote(s.key, safe='')}"
+            si = subject_iri(f.paper_id, s.key)
             subj_iri[s.key] = si
             self.fact(si, "Patient" if s.kind == "patient" else "Cohort", s.evidence, s.curator)
             self.add(si, RDFS + "label", s.label)
@@ -145,7 +141,7 @@ class _Writer:
             self.add(si, NS + "died", s.died)
             self.add(si, NS + "size", s.size)
         for a in f.administrations:
-            ai = f"{P}/administration/{_h(a.subject, a.agent, a.dose_value, a.dose_unit, a.route, a.day, a.evidence.start)}"
+            ai = administration_iri(f.paper_id, a)
             self.fact(ai, "Administration", a.evidence, a.curator)
             self.iri(ai, NS + "subject", subj_iri.get(a.subject))
             self.iri(ai, NS + "agent", self.term(a.agent))
@@ -161,7 +157,7 @@ class _Writer:
             self.add(ai, NS + "doseFrequency", a.frequency)
             self.add(ai, NS + "doseDuration", a.duration)
         for x in f.findings:
-            fi = f"{P}/finding/{quote(x.key, safe='')}"
+            fi = finding_iri(f.paper_id, x.key)
             self.fact(fi, "TreatmentFinding", x.evidence, x.curator)
             self.iri(fi, NS + "subject", subj_iri.get(x.subject))
             for a in x.agents:
@@ -181,7 +177,7 @@ class _Writer:
             self.add(fi, NS + "responseDay", x.response_day)
             self.add(fi, NS + "daysToResponse", x.days_to_response)
         for g in f.grades:
-            gi = f"{P}/grade/{_h(g.subject, g.syndrome, g.grade, g.day, g.evidence.start)}"
+            gi = grade_iri(f.paper_id, g)
             self.fact(gi, "GradeAssessment", g.evidence, g.curator)
             self.iri(gi, NS + "subject", subj_iri.get(g.subject))
             self.iri(gi, NS + "syndrome", NS + g.syndrome)
@@ -190,7 +186,7 @@ class _Writer:
             self.add(gi, NS + "day", g.day)
             self.iri(gi, NS + "gradingSystem", self.term(g.system))
         for o in f.outcomes:
-            oi = f"{P}/outcome/{_h(o.subject, o.outcome, o.day, o.evidence.start)}"
+            oi = outcome_iri(f.paper_id, o)
             self.fact(oi, "OutcomeObservation", o.evidence, o.curator)
             self.iri(oi, NS + "subject", subj_iri.get(o.subject))
             t = self.onto.by_code("outcome", o.outcome)
@@ -198,9 +194,9 @@ class _Writer:
             self.iri(oi, NS + "syndrome", NS + o.syndrome if o.syndrome in ("ICANS", "CRS") else None)
             self.add(oi, NS + "day", o.day)
             if o.finding:
-                self.iri(oi, NS + "follows", f"{P}/finding/{quote(o.finding, safe='')}")
+                self.iri(oi, NS + "follows", finding_iri(f.paper_id, o.finding))
         for c in f.csf:
-            ci = f"{P}/csf/{_h(c.subject, c.day, c.opening_pressure, c.lymphocytes, c.evidence.start)}"
+            ci = csf_iri(f.paper_id, c)
             self.fact(ci, "CSFFinding", c.evidence, c.curator)
             self.iri(ci, NS + "subject", subj_iri.get(c.subject))
             self.add(ci, NS + "day", c.day)

@@ -9,7 +9,7 @@ from pyoxigraph import Literal, NamedNode, QuerySolutions, Variable
 from ..errors import QueryError
 from ..graph.store import open_store
 from ..ontology import ontology_dir
-from .results import Result
+from .results import NUMBER_TYPES, Result
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -37,14 +37,15 @@ def load_query(name_or_path: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _cell(term) -> str:
+def _cell(term) -> tuple[str, str]:
+    """(text, kind) of one result cell; kind is one of results.KINDS."""
     if term is None:
-        return ""
+        return "", "text"
     if isinstance(term, Literal):
-        return term.value
+        return term.value, "number" if term.datatype.value in NUMBER_TYPES else "text"
     if isinstance(term, NamedNode):
-        return term.value
-    return str(term)
+        return term.value, "iri"
+    return str(term), "text"
 
 
 def run_query(out: Path, sparql: str, bindings: dict[str, str] | None = None,
@@ -107,5 +108,5 @@ def _run(out: Path, sparql: str, bindings: dict[str, str] | None = None) -> Resu
     if not isinstance(res, QuerySolutions):
         raise QueryError("only SELECT queries can be printed as a table; use the endpoint for CONSTRUCT/ASK")
     cols = tuple(v.value for v in res.variables)
-    rows = tuple(tuple(_cell(sol[c]) for c in cols) for sol in res)
-    return Result(cols, rows)
+    cells = [[_cell(sol[c]) for c in cols] for sol in res]
+    return Result(cols, tuple(tuple(v for v, _ in row) for row in cells), tuple(tuple(k for _, k in row) for row in cells))
