@@ -19,9 +19,14 @@ from ..annotate import ANNOTATOR_VERSION
 from ..errors import BuildError, KgError
 from ..graph.iris import ONTOLOGY_GRAPH, graph_iri
 from ..graph.links import corpus_index, linked_meta
-from ..graph.store import STORE_DIR, create_store, update_copy
+from ..graph.rdf import to_nquads
+from ..graph.store import STORE_DIR, create_store, replace_graph, update_copy
+from ..graph.validate import validate_quads
 from ..ingest.corpus import Paper, load_corpus
 from ..ontology import Ontology, load_ontology, ontology_dir
+from ..synthesis.run import FOLDER as SYNTHESIS_DIR
+from ..synthesis.run import Synthesis, write_links_json
+from ..synthesis.triples import SYNTHESIS_GRAPH
 from ..views.html import SiteBuilder
 from ..views.projection import ExportWriter
 from .keys import code_digest, paper_key
@@ -111,15 +116,17 @@ def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, cor
         progress("writing HTML and exports")
     ids = [p.id for p in papers]
 
-    exports, site = ExportWriter(staged / "graph.graphml", staged / "graph.json"), SiteBuilder()
-    for i in ids:   # streamed one paper at a time: memory does not grow with the corpus
+    exports, site, synthesis = ExportWriter(staged / "graph.graphml", staged / "graph.json"), SiteBuilder(), Synthesis()
+    for i in ids:   # streamed one paper at a time; only the small synthesis records stay in memory
         part = json.loads((staged / "projection" / f"{i}.json").read_bytes())
         exports.add(part["export"])
         site.add(i, part["site"])
+        synthesis.add(part["synthesis"])
     exports.close()
-    site.write(staged / "html")
+    synthesized = _synthesis(staged, corpus, onto, synthesis)
+    site.write(staged / "html", synthesized)
     counts = {k: sum(per_paper[i]["facts"][k] for i in ids) for k in COUNTS}
-    warnings = [w for i in ids for w in warnings_by_paper.get(i, [])]
+    warnings = [w for i in ids for w in warnings_by_paper.get(i, [])] + list(synthesized.warnings)
     report = {"papers": len(papers), "mentions": sum(per_paper[i]["mentions"] for i in ids),
               "quads": sum(per_paper[i]["quads"] for i in ids), "facts": counts, "warnings": warnings,
               "annotator": ANNOTATOR_VERSION, "code": code_digest(), "ontology": onto.digest, "keys": keys,
@@ -127,6 +134,22 @@ def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, cor
     (staged / MARKER).write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     report["_annotated"] = [job.paper.id for job in todo]
     return report
+
+
+def _synthesis(staged: Path, corpus: Path, onto: Ontology, synthesis: Synthesis):
+    """Links, summaries and checks across the papers: checked against the shapes, written, put in the store."""
+    result = synthesis.finish(corpus, onto)
+    quads = result.quads()
+    report = validate_quads(quads)
+    if not report.conforms:
+        raise BuildError(f"the synthesis graph violates ontology/shapes.ttl ({report.violations} violation(s))\n"
+                         f"{report.text[:1500]}")
+    folder = staged / SYNTHESIS_DIR
+    folder.mkdir()
+    (folder / "graph.nq").write_bytes(to_nquads(quads))
+    write_links_json(result, folder)
+    replace_graph(staged / STORE_DIR, SYNTHESIS_GRAPH, folder / "graph.nq")
+    return result
 
 
 def _store(staged: Path, out: Path, papers: list[Paper], changed: list[str], prev: dict) -> None:

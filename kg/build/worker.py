@@ -15,6 +15,8 @@ from ..graph.rdf import paper_quads, to_nquads
 from ..graph.validate import validate_quads
 from ..ingest.corpus import Paper
 from ..ontology import load_ontology
+from ..synthesis.astct import check_paper
+from ..synthesis.records import paper_record
 from ..views.html import paper_page, paper_summary
 from ..views.projection import fragment, project
 from .report import COUNTS
@@ -38,7 +40,7 @@ class PaperResult:
     key: str
     nquads: bytes
     mentions_json: bytes
-    projection: bytes     # the paper's export fragment and corpus-view summary (JSON)
+    projection: bytes     # the paper's export fragment, corpus-view summary and synthesis record (JSON)
     n_mentions: int
     n_quads: int
     counts: dict
@@ -67,9 +69,11 @@ def process_paper(job: Job) -> PaperResult:
         raise BuildError(f"{paper.id}: the extracted graph violates ontology/shapes.ttl "
                          f"({report.violations} violation(s)); run `kg validate` for the report\n{report.text[:1500]}")
     g = project([facts], onto)
+    record = paper_record(facts, onto, check_paper(ann, facts))
     return PaperResult(paper.id, job.key, data,
                        (json.dumps(ann.to_json(), indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
-                       json.dumps({"export": fragment(g, paper.id), "site": paper_summary(g, paper.id)},
+                       json.dumps({"export": fragment(g, paper.id), "site": paper_summary(g, paper.id),
+                                   "synthesis": record.to_json()},
                                   ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
                        len(ann.mentions), len(quads),
                        {k: len(getattr(facts, k)) for k in COUNTS}, cur.warnings, paper_page(g, paper.id).encode("utf-8"))

@@ -186,7 +186,7 @@ class SiteBuilder:
         for n, t in summary["treatments"].items():
             self.treatments.setdefault(n, _Treatment(n, t["attrs"])).add(pid, summary["title"], t)
 
-    def write(self, folder: Path) -> list[Path]:
+    def write(self, folder: Path, synthesis=None) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
         write_assets(folder)
         agg = nx.MultiDiGraph()

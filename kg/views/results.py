@@ -8,13 +8,15 @@ import math
 from dataclasses import dataclass
 
 from ..errors import QueryError
+from ..ontology import NS
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
+# numeric datatypes: XSD's, and icans:fraction (a decimal written with three decimals, see ontology/schema.ttl)
 NUMBER_TYPES = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",
                                    "nonNegativeInteger", "positiveInteger", "negativeInteger",
-                                   "nonPositiveInteger", "unsignedInt", "unsignedLong")}
+                                   "nonPositiveInteger", "unsignedInt", "unsignedLong")} | {NS + "fraction"}
 KINDS = ("text", "iri", "number")
 
 

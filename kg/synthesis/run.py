@@ -1,0 +1,69 @@
+"""The build's synthesis step: the papers' records in, links, summaries and checks out, as files and a graph."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import StoreMissingError
+from ..ontology import Ontology
+from .decisions import apply_decisions, iri_of, load_decisions, name_of
+from .duplicates import Link, find_links
+from .records import CheckRecord, PaperRecord
+from .summary import SummaryRow, summarize
+from .triples import synthesis_quads
+
+FOLDER = "synthesis"      # under the build's outputs: graph.nq, links.json
+
+
+@dataclass(frozen=True)
+class SynthesisResult:
+    """What the synthesis found in a corpus."""
+
+    records: tuple[PaperRecord, ...]
+    rows: tuple[SummaryRow, ...]
+    links: tuple[Link, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def checks(self) -> list[tuple[str, CheckRecord]]:
+        return [(p.paper, c) for p in self.records for c in p.checks]
+
+    def quads(self):
+        return synthesis_quads(list(self.rows), list(self.links), self.checks)
+
+
+class Synthesis:
+    """Collects the papers' records one at a time, then links, sums and checks them all."""
+
+    def __init__(self):
+        self.records: list[PaperRecord] = []
+
+    def add(self, record: dict) -> None:
+        self.records.append(PaperRecord.from_json(record))
+
+    def finish(self, corpus: Path, onto: Ontology) -> SynthesisResult:
+        known = {p.iri for p in self.records} | {s.iri for p in self.records for s in p.subjects}
+        def label(tid: str) -> str:
+            return onto.terms[tid].label.lower() if tid in onto.terms else tid
+        links, warnings = apply_decisions(find_links(self.records, label), load_decisions(corpus), known)
+        rows = summarize(self.records, links, onto)
+        return SynthesisResult(tuple(self.records), tuple(rows), tuple(links), tuple(warnings))
+
+
+def write_links_json(result: SynthesisResult, folder: Path) -> Path:
+    """``links.json``: what `kg links` turns into the curator's file."""
+    path = folder / "links.json"
+    data = [{"a": name_of(l.a), "b": name_of(l.b), "kind": l.kind, "score": l.score, "status": l.status,
+             "evidence": list(l.evidence), "note": l.note} for l in result.links]
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def read_links_json(out: Path) -> list[Link]:
+    """The links of the build under ``out``."""
+    path = Path(out) / FOLDER / "links.json"
+    if not path.exists():
+        raise StoreMissingError(f"{path}: no links of a build here; run `kg build --out {out}` first")
+    return [Link(iri_of(d["a"]), iri_of(d["b"]), d["kind"], float(d["score"]), tuple(d["evidence"]), d["status"],
+                 d.get("note", "")) for d in json.loads(path.read_text(encoding="utf-8"))]
