@@ -225,3 +225,19 @@ def test_synthesis_does_not_depend_on_the_hash_seed(tmp_path):
     for rel in files:
         assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
     assert b"samePatientAs" in (outs[0] / "synthesis" / "graph.nq").read_bytes()
+
+
+QUESTIONS_WITH_FACTS = ["refractory_responders", "administrations", "grade_course", "time_to_response", "cited_studies",
+                        "patients", "csf_findings", "treatment_outcomes", "treatment_summary", "duplicate_links",
+                        "astct_checks"]
+
+
+@pytest.mark.parametrize("name", QUESTIONS_WITH_FACTS)
+def test_every_row_can_be_explained(synth, name):
+    _, out = synth
+    r = run_query(out, load_query(name))
+    assert r.columns[-1] == "fact" and r.rows, name
+    for i, row in enumerate(r.rows):
+        assert r.kind(i, len(row) - 1) == "iri"
+        ev = run_query(out, load_query("evidence"), {"fact": row[-1]})
+        assert ev.rows and all(e[6] for e in ev.rows), (name, row[-1])   # at least one sentence each
