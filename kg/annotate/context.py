@@ -103,11 +103,50 @@ def scopes(text: str, lo: int, hi: int, mods: list[Modifier]) -> list[tuple[Modi
     return out
 
 
+def _sentence_modifiers(text: str, lo: int, hi: int, labels: set[str], rules) -> list[Modifier]:
+    """The triggers of a sentence whose rules can reach one of its target labels, plus terminators
+    and pseudo-triggers (scanned only when a trigger was found)."""
+    found: list[Modifier] = []
+    for r, direction, allowed in _plan(rules):
+        if direction in ("terminate", "pseudo") or (allowed and not allowed & labels):
+            continue
+        for m in r.pattern.finditer(text, lo, hi):
+            found.append(Modifier(r.category, direction, m.start(), m.end(), r))
+    if not found:
+        return []
+    for r, direction, _ in _plan(rules):
+        if direction in ("terminate", "pseudo"):
+            for m in r.pattern.finditer(text, lo, hi):
+                found.append(Modifier(r.category, direction, m.start(), m.end(), r))
+    pseudo = [m for m in found if m.direction == "pseudo"]
+    out = [m for m in found if m.direction != "pseudo"
+           and not any(p.start < m.end and m.start < p.end for p in pseudo)]
+    out.sort(key=lambda m: (m.start, -(m.end - m.start), m.rule.index))
+    kept: list[Modifier] = []
+    for m in out:
+        if any(k.rule is m.rule and k.start <= m.start and m.end <= k.end for k in kept):
+            continue        # a trigger inside a longer trigger of the same rule is the same cue
+        kept.append(m)
+    return kept
+
+
+_PLANS: dict[int, list] = {}
+
+
+def _plan(rules) -> list[tuple]:
+    """(rule, direction, target labels) of an inventory, computed once."""
+    key = id(rules)
+    if key not in _PLANS:
+        _PLANS[key] = [(r, r.get("direction"), frozenset(r.get("targets") or ())) for r in rules]
+    return _PLANS[key]
+
+
 def modified(text: str, sentences, targets, rules) -> dict[int, list[Modifier]]:
     """For each target (objects with ``label``, ``nstart``, ``nend``) the modifiers that reach it.
 
     ``sentences`` are (start, end) spans of normalized text; the result maps a target's index
-    in ``targets`` to its modifiers, nearest first.
+    in ``targets`` to its modifiers, nearest first. A rule's triggers are only looked for where
+    they could reach a target of its labels (a window of its scope), which keeps ConText cheap.
     """
     import bisect
 
@@ -123,7 +162,7 @@ def modified(text: str, sentences, targets, rules) -> dict[int, list[Modifier]]:
             i0 += 1
         if not idx:
             continue
-        mods = find_modifiers(text, lo, hi, rules)
+        mods = _sentence_modifiers(text, lo, hi, {targets[i].label for i in idx}, rules)
         if not mods:
             continue
         for mod, a, b in scopes(text, lo, hi, mods):

@@ -62,16 +62,16 @@ def _compile(file: str, i: int, triggers, is_regex: bool, bounded: bool) -> re.P
     for t in triggers:
         if not isinstance(t, str) or not t.strip():
             raise OntologyError(f"{file}: rule {i + 1}: every trigger must be a non-empty string, got {t!r}")
-        if not is_regex:
-            alts.append(phrase_regex(t))
-        elif bounded:      # a regex trigger is a whole word or phrase: "can" is not inside "ICANS"
-            alts.append(rf"(?<![\w-])(?:{t})(?![\w])")
-        else:
-            alts.append(f"(?:{t})")
+        alts.append(f"(?:{t})" if is_regex else phrase_regex(t))
     # longest first, so "did not respond" wins over "not"
     alts.sort(key=len, reverse=True)
+    body = "|".join(alts)
+    if is_regex and bounded:
+        # a regex trigger is a whole word or phrase ("can" is not inside "ICANS"); the bounds are
+        # written once around the alternation, so the engine tests them once a position
+        body = rf"(?<![\w-])(?:{body})(?![\w])"
     try:
-        return re.compile("|".join(alts), re.I)
+        return re.compile(body, re.I)
     except re.error as e:
         raise OntologyError(f"{file}: rule {i + 1}: bad trigger pattern ({e}); fix the YAML") from None
 

@@ -31,7 +31,8 @@ _DAY = re.compile(
 _DAY_D = re.compile(r"(?P<a>D(?<![\w/]D)\s?(?P<sign>[+-])\s?(?P<n1>\d{1,3}))\b"
                     r"|(?<![\w/+.-])(?P<b>D(?P<n2>\d{1,3}))(?![\w.+/-]|\.\d)"
                     r"|(?<![\w/])(?P<c>POD\s?(?P<n3>\d{1,3}))\b"
-                    r"|(?<![\w/])C1\s?(?P<d>D(?P<n4>\d{1,2}))\b")
+                    r"|(?<![\w/])C1\s?(?P<d>D(?P<n4>\d{1,2}))\b"
+                    r"|(?<![\w/+.-])(?P<e>D(?P<n5>\d{1,3}))\s?[-–~]\s?D\d{1,3}\b")     # "D6-D8": from its first day
 # "days +6 and +7", "on days 3, 5 and 7": every day of the list
 _DAY_LIST = re.compile(r"\b[Dd]ays\s*(?P<first>[+-]?\s?\d{1,3})(?P<rest>(?:\s*(?:,|and|&)\s*(?:and\s+)?[+-]?\s?\d{1,3}\b)+)")
 _DAY_ITEM = re.compile(r"[+-]?\s?\d{1,3}\b")
@@ -139,11 +140,11 @@ def find_days(t: str):
         v = n * (-1 if m.group(1) == "-" else 1)
         out.append(Candidate(m.start(), m.end(), "DAY", (("day", v),), ()))
     for m in _DAY_D.finditer(t):
-        key = next(k for k in "abcd" if m.group(k))
+        key = next(k for k in "abcde" if m.group(k))
         if key == "a":
             v = int(m.group("n1")) * (-1 if m.group("sign") == "-" else 1)
         else:
-            v = int(m.group("n2") or m.group("n3") or m.group("n4"))
+            v = int(m.group("n2") or m.group("n3") or m.group("n4") or m.group("n5"))
         if key == "b" and re.search(r"(?:vitamin|IgG?|type|stage|phase|CD|HLA)\s*$", t[max(0, m.start() - 10):m.start()], re.I):
             continue
         out.append(Candidate(m.start(key), m.end(key), "DAY", (("day", v),), ()))
@@ -315,7 +316,7 @@ _WORD_FREQ = {"bid": "q12h", "b.i.d.": "q12h", "twice daily": "q12h", "twice a d
               "every day": "daily", "weekly": "weekly", "once weekly": "weekly", "single dose": "once", "once": "once"}
 _DURATION = re.compile(rf"\bfor\s+(?:a\s+total\s+of\s+)?(?P<n>\d{{1,2}}|{'|'.join(w for w, n in CARDINALS.items() if 1 <= n <= 30)})\s+"
                        r"(?:(?:consecutive|more|further)\s+)?(?P<unit>days?|doses?|weeks?)\b"
-                       r"|(?<![\w])[x×]\s?(?P<times>\d{1,2})(?:\s*(?P<unit2>days?|doses?))?(?![\w.^(])", re.I)
+                       r"|(?:(?<![\w])|(?<=/d))[x×]\s?(?P<times>\d{1,2})(?:\s*(?P<unit2>days?|doses?|d))?(?![\w.^(])", re.I)
 
 
 def find_schedules(t: str):
@@ -337,6 +338,7 @@ def find_schedules(t: str):
             n, unit = word_number(m.group("n")), m.group("unit").lower().rstrip("s")
         else:
             n, unit = int(m.group("times")), (m.group("unit2") or "dose").lower().rstrip("s")
+            unit = "day" if unit == "d" else unit
         if n:
             out.append(Candidate(m.start(), m.end(), "DURATION", (("duration", f"{n} {unit}{'s' if n != 1 else ''}"),), ()))
     return out

@@ -223,6 +223,7 @@ def _assign_days(view: PaperView, sent: Sentence, lo: int, hi: int, givens: list
     text = view.text
     repeats = [d for d in days.days if _REPEAT_DAY.search(text, max(lo, d.nstart - 25), d.nstart)]
     plain = [d for d in days.days if d not in repeats]
+    ends = [d for d in plain if _DEADLINE.search(text, max(lo, d.nstart - 12), d.nstart)]
     out = []
     for g in givens:
         if g.label == "CELL_THERAPY":
@@ -235,7 +236,9 @@ def _assign_days(view: PaperView, sent: Sentence, lo: int, hi: int, givens: list
         if _PREPOSED_EARLIER.match(head) and "," in text[g.end:sent.end]:
             out.append(replace(g, day=None))
             continue
-        out.append(replace(g, day=days.at(g.anchor, g.end if g.anchor == g.start else g.anchor, plain)))
+        # "followed by recovery by day 5", "continued until day 10": an end, not the day it was given
+        mine = [d for d in plain if not (d in ends and d.nstart > g.end)]
+        out.append(replace(g, day=days.at(g.anchor, g.end if g.anchor == g.start else g.anchor, mine)))
     out = _share_list_day(view, sent, out, plain)
     out = _day_lists(view, sent, out, plain)
     for d in repeats:
@@ -243,6 +246,9 @@ def _assign_days(view: PaperView, sent: Sentence, lo: int, hi: int, givens: list
             if g.label != "CELL_THERAPY" and g.day is not None and g.day != d.value("day") and g.anchor < d.nstart:
                 out.append(replace(g, day=d.value("day"), anchor=d.nstart))
     return out
+
+
+_DEADLINE = re.compile(r"\b(?:by|until|till|through|thru|to)\s+(?:the\s+)?$", re.I)
 
 
 def _lymphodepletion(text: str, sent: Sentence, g: Given) -> bool:

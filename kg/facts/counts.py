@@ -40,6 +40,8 @@ SUBJECT = re.compile(rf"(?:(?<=[,;:]\s)|(?<=\band\s)|(?<=\bbut\s)|(?<=\bwhile\s)
 _SUBJECT_AT_START = re.compile(r"\s*" + SUBJECT.pattern[SUBJECT.pattern.index("(?P<n>"):], re.I)
 # "with improvement in 6", "responded in 9": a count after an outcome
 IN_N = re.compile(rf"\bin\s+(?:only\s+)?(?P<n>{NUMBER_RE})\b(?!\s*(?:of|out|days?|hours?|weeks?|months?|years?|mg|%|/|patients|cases))", re.I)
+# "60% had improvement": a share with no count
+PCT_ONLY = re.compile(r"(?<![\d.(])(?P<p>\d{1,3}(?:\.\d+)?)\s*%(?!\s*\()", re.I)
 ONE = re.compile(r"\b(?:a|an|one|a\s+single|single)\s+(?:\w+\s+)?(?:patient|case|child|adult|man|woman|boy|girl|recipient)\b", re.I)
 _SCORE_BEFORE = re.compile(r"(?:score|ICE|CARTOX(?:-10)?|CAPD|grade|GCS)\s*(?:of\s+)?$", re.I)
 
@@ -48,7 +50,7 @@ _SCORE_BEFORE = re.compile(r"(?:score|ICE|CARTOX(?:-10)?|CAPD|grade|GCS)\s*(?:of
 class Count:
     start: int
     end: int
-    kind: str                  # fraction | group | percent | eq | subset | in | all | none
+    kind: str                  # fraction | group | percent | eq | subset | in | all | none | share
     n: int | None = None
     of: int | None = None
     pct: float | None = None
@@ -108,6 +110,8 @@ def counts_in(text: str, lo: int, hi: int) -> list[Count]:
         found.append(Count(m.start("n"), m.end("n"), "group", _num(m.group("n"))))
     for m in IN_N.finditer(text, lo, hi):
         found.append(Count(m.start(), m.end(), "in", _num(m.group("n"))))
+    for m in PCT_ONLY.finditer(text, lo, hi):
+        found.append(Count(m.start(), m.end(), "share", None, None, float(m.group("p"))))
     for m in ONE.finditer(text, lo, hi):
         found.append(Count(m.start(), m.end(), "group", 1))
     for m in ALL.finditer(text, lo, hi):
@@ -124,4 +128,4 @@ def counts_in(text: str, lo: int, hi: int) -> list[Count]:
     return sorted(out, key=lambda c: c.start)
 
 
-_PRIORITY = {"fraction": 0, "all": 1, "percent": 2, "subset": 3, "eq": 4, "none": 5, "group": 6, "in": 7}
+_PRIORITY = {"fraction": 0, "all": 1, "percent": 2, "subset": 3, "eq": 4, "none": 5, "group": 6, "in": 7, "share": 8}

@@ -65,9 +65,15 @@ class SentenceDays:
             said = [d for d in days if d.nend <= rel.nstart]
             anchor = said[-1].value("day") if said else (self.before if self.before is not None else self.base)
             if anchor is not None:
-                return anchor + rel.value("offset") if said or rel.nstart - self.lo >= 16 else self.base
+                return anchor + rel.value("offset")
         if not days:
             return self.base
+        if self.base is not None and all(d.nstart >= b for d in days):
+            # "X produced no change, so Y was given from day 10": the later day is Y's, not X's
+            c = self.view.comma_clause(self.sent.start, self.sent.end, days[0].nstart)
+            if self.view.mentions_in(c[0], c[1], "DRUG", "DRUG_CLASS", "REGIMEN", "PROCEDURE") and \
+                    self.view.mentions_in(a, b, "DRUG", "DRUG_CLASS", "REGIMEN", "PROCEDURE"):
+                return self.base
         return days[0].value("day") if len(days) == 1 else _nearest(days, pos, end)
 
     def relative_offset(self, pos: int, end: int) -> int | None:

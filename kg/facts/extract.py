@@ -67,7 +67,8 @@ def extract_facts(ann: AnnotatedPaper, meta: dict | None = None, onto: Ontology 
     subjects, admins, findings, grades, outcomes, csf = [], [], [], [], [], []
     for sc in scopes:
         if sc.mode == "case":
-            subj, ad, fi, gr, ou, cs = extract_case(view, sc, onto, front if n_cases == 1 else [])
+            subj, ad, fi, gr, ou, cs = extract_case(view, sc, onto, front if n_cases == 1 else [],
+                                                    front if n_cases > 1 else [])
             outcomes += ou
             csf += cs
         else:

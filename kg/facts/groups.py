@@ -30,7 +30,7 @@ _ARM = re.compile(r"\(\s*(?P<name>[\w-]+(?:\s[\w-]+)?)\s+(?:arm|group|cohort)\s*
 _ARM_REF = r"\b(?:in\s+|of\s+)?(?:the\s+)?{name}\s+(?:arm|group|cohort)\b"
 _GIVEN_VERB = re.compile(r"\b(?:were|was)\s+(?:then\s+)?(?:given|treated|started)|\breceived?\b|\bunderwent\b|\bwent\s+on\b", re.I)
 _COMPARATIVE = re.compile(r"\b(?:than|compared|versus|vs\.?|faster|slower|earlier|associated\s+with)\b", re.I)
-_VAGUE = re.compile(r"\b(?:most|majority|many|some|several|few|minority|half)\b", re.I)
+_VAGUE = re.compile(r"\b(?:most|majority|many|some|several|few|minority|half|often|usually|frequently|generally|typically|commonly)\b", re.I)
 _ROUTE_CLASS = re.compile(r"\s*(?:chemotherapy|therapy|therapies|treatment|regimen|injections?)\b", re.I)
 
 
@@ -279,7 +279,11 @@ class _Reader:
             if self.scope.mode != "cited" and (self.root is None or self.root.findings or group is None or group.findings):
                 return              # a series restating its result vaguely
             responders = None
-        if treated is None and (self.scope.mode != "cited" or _COMPARATIVE.search(text, ca, cb)):
+            if not any(c.n for c in counts):
+                treated = None      # "NEs were often resolved with dexamethasone": no number at all
+        if treated is None and vague and self.scope.mode != "cited":
+            pass                    # a series' uncounted result is still a result
+        elif treated is None and (self.scope.mode != "cited" or _COMPARATIVE.search(text, ca, cb)):
             return              # no count and no study size; a comparison ("faster recovery than") is no result
         refractory = sentence_refractory or self.refractory_re.search(text, a, b) is not None
         if not refractory and group is not None and group.refractory:
@@ -317,6 +321,11 @@ class _Reader:
             responders = 0 if then.kind == "none" else (then.n if then.kind == "subset" else treated)
         elif frac is not None:
             responders, treated = frac.n, frac.of
+        elif any(c.kind == "share" for c in counts) and not any(c.kind in ("percent", "in", "subset") for c in counts):
+            # "60% had improvement": responders unknown in number; treated only if a count is written here
+            alls = next((c for c in counts if c.kind in ("all", "group", "eq") and c.n), None)
+            treated = alls.n if alls is not None else None
+            responders = None
         else:
             after = [c for c in counts if c.kind in ("percent", "in", "subset", "group", "eq") and c.n is not None]
             before_out = [c for c in after if c.start < out.nstart]

@@ -23,20 +23,22 @@ _NO_FACTS = ("title", "references", "backmatter")
 _NOT_CASE_TEXT = ("intro", "discussion", "conclusion", "methods")
 _ID = r"(?:\d{1,2}|[A-H]\b|(?:I|II|III|IV|V|VI)\b|one|two|three|four|five|six)"
 # a case named at the start of a paragraph, sentence or clause
+_WHO = r"(?:patient|case|pt\.?|child|subject|participant|infant)"
 _MARK = re.compile(
-    rf"\s*(?:(?:in|for|at\s+presentation,?)\s+)?(?:(?:our|the)\s+)?(?:patient|case|pt\.?)\s*(?:no\.?\s*|#\s*)?(?P<id>{_ID})"
+    rf"\s*(?:(?:in|for|at\s+presentation,?)\s+)?(?:(?:our|the)\s+)?{_WHO}\s*(?:no\.?\s*|#\s*)?(?P<id>{_ID})"
     rf"(?![-./]\d|\s*(?:mg|g|days?|weeks?|months?|years?|%)\b)"
-    r"|\s*(?:(?:the|our)\s+)?(?P<ord>first|second|third|fourth|fifth|sixth)\s+(?:patient|case)\b", re.I)
+    rf"|\s*(?:(?:the|our)\s+)?(?P<ord>first|second|third|fourth|fifth|sixth)\s+(?:{_WHO}|man|woman|boy|girl|adult)\b"
+    r"|\s*(?:the|our)\s+(?P<ord2>second|third|fourth|fifth|sixth)(?=\s*,)", re.I)
 # several cases at once: "Patients 1 and 2", "Both patients", "both of them", "In both cases"
 _PLURAL = re.compile(
-    rf"\s*(?:(?:in|of)\s+)?(?:patients|cases|pts\.?)\s+(?P<ids>{_ID}(?:\s*(?:,|and|&)\s*{_ID})+)"
+    rf"\s*(?:(?:in|of)\s+)?(?:patients|cases|pts\.?|children|subjects)\s+(?P<ids>{_ID}(?:\s*(?:,|and|&)\s*{_ID})+)"
     r"|\s*(?:(?:in|of)\s+)?both\b(?:\s+(?:patients|cases|of\s+them))?|\s*(?:in\s+)?all\s+(?:\w+\s+)?(?:patients|cases)\b", re.I)
 # a case named after a person: "a 69-year-old man (case 1)"
 _PAREN_MARK = re.compile(rf"\((?:case|patient|pt\.?)\s*(?P<id>{_ID})\)", re.I)
 _TABLE_ID = re.compile(rf"\s*(?:(?:patient|case|pt\.?)\s*)?(?P<id>\d{{1,2}}|[A-H])\s*[|\t]", re.I)
 _NARRATIVE = re.compile(r"\b(?:he|she|his|her|him)\b|\bday\s*\+?\d|\bD\+?\d", re.I)
 _CLAUSE = re.compile(r";\s*")
-_ANY_CASE = re.compile(rf"\b(?:patients?|cases?|pts?\.?)\s+(?P<ids>{_ID}(?:\s*(?:,|and|&)\s*{_ID})*)", re.I)
+_ANY_CASE = re.compile(rf"\b(?:patients?|cases?|pts?\.?|child(?:ren)?|subjects?)\s+(?P<ids>{_ID}(?:\s*(?:,|and|&)\s*{_ID})*)", re.I)
 
 
 def _several(text: str, lo: int, hi: int) -> set[int]:
@@ -104,7 +106,7 @@ def _marks_at(text: str, pos: int, end: int) -> list[int] | None:
         return [0]   # all cases
     m = _MARK.match(text, pos, end)
     if m:
-        n = case_number(m.group("id") or m.group("ord"))
+        n = case_number(m.group("id") or m.group("ord") or m.group("ord2"))
         return [n] if n else None
     return None
 
@@ -141,6 +143,12 @@ class _CaseWalker:
                 if view.mentions_in(lo, hi, "CITATION") or not _NARRATIVE.search(text, lo, hi):
                     self.current = []      # a paragraph about something else ends the case
             for s, mk in zip(sents, marks):
+                paren = list(_PAREN_MARK.finditer(text, s.start, s.end)) if not mk else []
+                if len(paren) >= 2:
+                    self._paren_cases(s, paren)   # "a 69-year-old man (case 1) and a 67-year-old woman (case 2)"
+                    continue
+                if len(paren) == 1 and paren[0].start() - s.start < 80 and case_number(paren[0].group("id")):
+                    mk = [case_number(paren[0].group("id"))]   # "A 76-year-old man (case 1) developed ..."
                 if mk == [0]:
                     if self.scopes and self.current:   # "Both received ..." inside the cases' text
                         self._clauses(s, sorted(self.scopes))
@@ -149,9 +157,26 @@ class _CaseWalker:
                     self.current = mk
                 elif len(_several(text, s.start, s.end)) >= 2:
                     continue               # "grade 1 in patients 1 and 5 and grade 2 in patients 3 and 4"
+                elif self.current and view.mentions_in(s.start, s.end, "CITATION"):
+                    self.current = []      # "Our experience mirrors a series (3)": back to the literature
+                    continue
                 if self.current:
                     self._clauses(s, self.current)
         return self.scopes
+
+    def _paren_cases(self, s: Sentence, marks) -> None:
+        """Each case takes the words before its parenthesized marker; what follows is said of them all."""
+        text = self.view.text
+        cases = [case_number(m.group("id")) for m in marks]
+        prev = s.start
+        for m, n in zip(marks, cases):
+            start = max(prev, text.rfind(",", prev, m.start()) + 1, text.rfind(" and ", prev, m.start()) + 4)
+            if n:
+                self.assign(s, start, m.end(), [n])
+            prev = m.end()
+        if prev < s.end:
+            self.assign(s, prev, s.end, [n for n in cases if n])
+        self.current = [n for n in cases if n]
 
     def _table_row(self, s: Sentence) -> list[int] | None:
         if not s.is_table_row:
@@ -283,6 +308,13 @@ def _subtract(pieces, holes):
     return out
 
 
+def _starts_with(cue: re.Pattern, text: str, lo: int, hi: int) -> bool:
+    """Whether a sentence opens with ``cue`` (after a section label such as "Methods:")."""
+    lab = inline_label(text[lo:hi])
+    return cue.match(text, lo + (lab[2] if lab else 0), hi) is not None or \
+        cue.match(text, lo + len(text[lo:hi]) - len(text[lo:hi].lstrip()), hi) is not None
+
+
 def assign_scopes(view: PaperView) -> list[Scope]:
     """Every subject scope of the paper, own subjects first, then cited studies."""
     secs = view.layout.sections
@@ -319,10 +351,10 @@ def assign_scopes(view: PaperView) -> list[Scope]:
     intro_kinds = ("abstract", "methods", "results", "front", "abstract_case")
     own_cohort = any(series.search(text, s.start, s.end) and not view.mentions_in(s.start, s.end, "CITATION")
                      for s, _, _ in own_sents if secs[s.section].kind in intro_kinds) or {"methods", "results"} <= kinds
-    single = subject_cue("SINGLE_CASE")
+    single, single_start = subject_cue("SINGLE_CASE"), subject_cue("SINGLE_CASE_START")
     titles = [s for s in view.layout.sentences if secs[s.section].kind == "title"]
-    one_patient = any(single.search(text, s.start, s.end) for s, _, _ in own_sents
-                      if secs[s.section].kind not in ("discussion", "conclusion")) or \
+    one_patient = any(single.search(text, s.start, s.end) or _starts_with(single_start, text, s.start, s.end)
+                      for s, _, _ in own_sents if secs[s.section].kind not in ("discussion", "conclusion")) or \
         any(single.search(text, s.start, s.end) for s in titles)
     explicit_series = any(series.search(text, s.start, s.end) and not view.mentions_in(s.start, s.end, "CITATION")
                           for s, _, _ in own_sents if secs[s.section].kind in intro_kinds)
@@ -337,4 +369,21 @@ def assign_scopes(view: PaperView) -> list[Scope]:
         own = Scope("patient", "patient", "patient", "case")
         own.pieces = _subtract(body, holes)
         return ([own] if own.pieces else []) + cited
+    # no introduction at all ("Results. Twenty-nine patients received siltuximab ..."): a group treated
+    # in the paper's own words, with no citation on it, is the paper's own series
+    group = _count_group()
+    told = [(s, a, b) for s, a, b in _subtract(own_sents, holes)
+            if secs[s.section].kind not in ("intro", "discussion", "conclusion")]
+    if any(group.search(text, a, b) and view.mentions_in(a, b, "DRUG", "DRUG_CLASS", "REGIMEN", "CELL_THERAPY")
+           and not view.mentions_in(s.start, s.end, "CITATION") for s, a, b in told):
+        own = Scope("cohort", "cohort", "cohort", "own_cohort")
+        own.pieces = _subtract(own_sents, holes)
+        return [own] + cited
+    # nor a patient introduced: a course told day by day ("grade 2 ICANS appeared on day 4 and
+    # dexamethasone was begun") is one patient's
+    if any(_NARRATIVE.search(text, a, b) and view.mentions_in(a, b, "DAY") and view.mentions_in(a, b, "DRUG", "GRADE")
+           and not view.mentions_in(s.start, s.end, "CITATION") for s, a, b in told):
+        own = Scope("patient", "patient", "patient", "case")
+        own.pieces = [p for p in told]
+        return [own] + cited
     return cited

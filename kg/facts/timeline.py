@@ -50,6 +50,7 @@ class Step:
     fail_pos: int | None = None
     better: bool = False                              # a later lower grade says it helped
     better_pos: int = 0
+    better_day: int | None = None
     refractory: bool = False
     key: str = ""
 
@@ -62,8 +63,12 @@ class _Event:
     data: dict
 
 
-def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces):
-    """Subject, administrations, findings, grades, outcome facts and CSF findings of one patient."""
+def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, shared_pieces=()):
+    """Subject, administrations, findings, grades, outcome facts and CSF findings of one patient.
+
+    ``front_pieces`` (title, abstract) describe the patient when the paper has one case;
+    ``shared_pieces`` are the front matter of a paper with several, read for a diagnosis or
+    product named once for them all."""
     text = view.text
     subj = scope.key
     admins: list[Administration] = []
@@ -71,7 +76,8 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces):
     csf: list[CsfFinding] = []
     events: list[_Event] = []
     clock = DayClock(view)
-    refractory, persist, neuro, sequence = (course(onto, c) for c in ("REFRACTORY", "PERSIST", "NEURO", "SEQUENCE"))
+    refractory, persist, neuro, sequence, failure = (course(onto, c) for c in
+                                                     ("REFRACTORY", "PERSIST", "NEURO", "SEQUENCE", "FAILURE"))
     prev_text = ""
     for sent, lo, hi in scope.pieces:
         days = clock.read(sent, lo, hi)
@@ -80,11 +86,18 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces):
             if g.administered:
                 admins.append(_administration(view, subj, g))
         explicit = bool(refractory.search(text, lo, hi) or refractory.search(prev_text))
-        for act in _acts(view, onto, givens, text, lo, hi, days):
+        acts = _acts(view, onto, givens, text, lo, hi, days)
+        for act in acts:
             events.append(_Event(act["pos"], 0, "act", act | {"explicit": explicit}))
         for g in givens:
             if g.status == "referenced":
                 events.append(_Event(g.start, 1, "ref", {"agent": g.agent, "span": (g.start, g.end)}))
+        for m in failure.finditer(text, lo, hi):
+            groups = _failed_lists(view, onto, text, m.end(), hi)
+            if groups:
+                events.append(_Event(m.start(), 1, "failed", {"groups": groups, "span": (m.start(), m.end()),
+                                                               "neuro": bool(neuro.search(text, lo, hi)),
+                                                               "day": days.at(m.start())}))
         system = next((m.term for m in view.mentions_in(lo, hi, "GRADING_SYSTEM")), None)
         for m in view.mentions_in(lo, hi, "GRADE"):
             if m.has("NEGATED", "HYPOTHETICAL", "GENERIC"):
@@ -107,9 +120,15 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces):
                 continue           # "... complete resolution in case 1, and partial improvement in case 2"
             offset = days.relative_offset(m.nstart, m.nend)
             day = None if offset is not None else days.at(m.nstart, m.nend)
+            clause = view.comma_clause(sent.start, sent.end, m.nstart)
             refs = [g.agent for g in givens if g.status in ("referenced", "historical") and
-                    view.comma_clause(sent.start, sent.end, g.start) == view.comma_clause(sent.start, sent.end, m.nstart)]
-            events.append(_Event(m.nstart, 4, "outcome", {"code": m.value("outcome"), "syndrome": m.value("syndrome"),
+                    view.comma_clause(sent.start, sent.end, g.start) == clause]
+            if any(a["pos"] < m.nstart and view.comma_clause(sent.start, sent.end, a["pos"]) == clause for a in acts):
+                refs = []          # "X added when ICANS progressed on Y was followed by recovery": X's outcome
+            # "resolved within two days of dexamethasone 10 mg": the result told before the step it follows
+            later = [a for a in acts if a["pos"] > m.nstart and view.comma_clause(sent.start, sent.end, a["pos"]) == clause
+                     and any(x.has("REFERENCED") for x in view.mentions_in(a["span"][0], a["span"][1], "DRUG", "DRUG_CLASS"))]
+            events.append(_Event(later[0]["end"] if later else m.nstart, 4, "outcome", {"code": m.value("outcome"), "syndrome": m.value("syndrome"),
                                                           "day": day, "offset": offset, "span": (m.nstart, m.nend),
                                                           "refs": refs, "sentence": (lo, hi)}))
         meas = view.mentions_in(lo, hi, "MEASUREMENT")
@@ -124,7 +143,7 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces):
     outcomes = [OutcomeFact(subj, e.data["code"], e.data["syndrome"], _outcome_day(e, outcome_links),
                             outcome_links[id(e)].key if id(e) in outcome_links else None, view.evidence(*e.data["span"]))
                 for e in events if e.kind == "outcome"]
-    subject = _subject(view, scope, outcomes, front_pieces, text)
+    subject = _subject(view, scope, outcomes, front_pieces, text, shared_pieces)
     return subject, admins, findings, _dedupe_grades(grades), outcomes, csf
 
 
@@ -165,7 +184,8 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
             continue           # anticonvulsants given with the steroid are part of the step
         clause = view.clause_start(lo, g.start)
         last = acts[-1] if acts else None
-        if last and last["clause"] == clause and last["day"] == g.day and \
+        coordinated = last is not None and _COORDINATED.fullmatch(text[last["end"]:g.start]) is not None
+        if last and last["clause"] == clause and (last["day"] == g.day or coordinated) and \
                 not re.search(r"→|->|\bthen\b|\bfollowed\s+by\b|\bswitched\b|\breplaced\b|\bescalated\b", text[last["end"]:g.start], re.I):
             last["agents"].add(g.agent)
             last["route"] = last["route"] or g.route
@@ -179,10 +199,12 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
         t = onto.terms[m.term]
         if status_of(m, text, hi) != "given" or not t.directed or t.supportive:
             continue
+        route = next((r.value("route") for r in view.mentions_in(max(lo, m.nstart - 20), m.nend, "ROUTE")), None)
+        if onto.is_a(m.term, "Chemotherapy") and route != "intrathecal":
+            continue           # "chemotherapy" named alone is the lymphoma's treatment; for ICANS it is intrathecal
         clause = view.clause_start(lo, m.nstart)
         if any(a["clause"] == clause and any(onto.is_a(x, m.term) for x in a["agents"]) for a in acts):
             continue
-        route = next((r.value("route") for r in view.mentions_in(max(lo, m.nstart - 20), m.nend, "ROUTE")), None)
         same = next((a for a in acts if a["clause"] == clause and not a.get("drugs", True)), None)
         if same is not None:
             same["agents"].add(m.term)
@@ -217,6 +239,8 @@ def _course(onto: Ontology, events: list[_Event], text: str):
             if current is not None and last_icans is not None and d["grade"] > last_icans and e.pos > current.pos:
                 _fail(current, e.pos)
             elif current is not None and last_icans is not None and d["grade"] < last_icans and e.pos > current.pos:
+                if not current.better:
+                    current.better_day = d.get("day")
                 current.better = True   # a lower grade after the step: it helped, though no outcome word says so
                 current.better_pos = e.pos
             last_icans = d["grade"] if current is None or e.pos > current.pos else max(last_icans or 0, d["grade"])
@@ -225,6 +249,14 @@ def _course(onto: Ontology, events: list[_Event], text: str):
                 continue           # before any neurotoxicity: premedication, CRS, the product itself
             if onset is not None and d["day"] is not None and d["day"] < onset:
                 continue
+            if d.get("drugs") is False:
+                # "IL-1 blockade added when ICANS progressed": a step told before by its drug, retold by its class
+                named = next((s for s in reversed(steps) if
+                              all(any(onto.is_a(x, c) for x in s.agents) for c in d["agents"])), None)
+                if named is not None:
+                    current = named
+                    current.route = current.route or d["route"]
+                    continue
             told = next((s for s in steps if s.agents == d["agents"] and s is not current and
                          (s.start_day is None or d["day"] is None or s.start_day == d["day"])), None)
             if told is not None:
@@ -243,6 +275,19 @@ def _course(onto: Ontology, events: list[_Event], text: str):
             step = Step(set(d["agents"]), d["route"], d["day"], e.pos, d["span"], d["explicit"], d["steroid"], last_icans)
             steps.append(step)
             current = step
+        elif e.kind == "failed":
+            # "refractory to lorazepam, levetiracetam and phenobarbital": given, and failed
+            if not (neuro or d["neuro"]):
+                continue
+            for agents in d["groups"]:
+                # "despite high-dose steroids": the dexamethasone step told before, by its class
+                step = next((s for s in reversed(steps) if s.agents == agents or
+                             all(any(onto.is_a(x, c) for x in s.agents) for c in agents)), None)
+                if step is None:
+                    steroid = all(onto.is_a(x, "Corticosteroid") for x in agents if not onto.terms[x].supportive)
+                    step = Step(set(agents), None, d["day"], e.pos, d["span"], False, steroid, last_icans)
+                    steps.append(step)
+                _fail(step, e.pos)
         elif e.kind in ("persist", "switch"):
             if current is not None and e.pos > current.pos and not _positive(current):
                 _fail(current, e.pos)
@@ -252,6 +297,13 @@ def _course(onto: Ontology, events: list[_Event], text: str):
             target = None
             if d["refs"]:
                 target = next((s for s in reversed(steps) if set(d["refs"]) & s.agents), None)
+                named = {x for x in d["refs"] if onto.terms[x].directed and not onto.terms[x].supportive}
+                if target is None and named and neuro:
+                    # "she did not improve on dexamethasone": a step told only by its result
+                    steroid = all(onto.is_a(x, "Corticosteroid") for x in named)
+                    target = Step(named, None, None, e.pos, d["span"], False, steroid, last_icans)
+                    steps.append(target)
+                    current = target
             target = target or current
             if target is None:
                 continue
@@ -269,6 +321,32 @@ def _course(onto: Ontology, events: list[_Event], text: str):
         if s.steroid and (s.failed or _final(s) == "no_response"):
             failed_steroid = True
     return steps, links
+
+
+# drugs written as one list ("hydrocortisone+methotrexate+cytarabine", "MTX 12 mg, Ara-C 50 mg and HC 50 mg")
+_COORDINATED = re.compile(r"(?:[\s,;()/+.]|\band\b|\bplus\b|\bwith\b|\d+(?:\.\d+)?|\bmg(?:/kg|/m2)?\b|\bg\b|\bmcg\b)*", re.I)
+_LIST_GAP = re.compile(r"(?:[\s,;/+]|\band\b|\bor\b|\bthen\b|\bincreasing\s+doses\s+of\b|\bhigh[- ]dose\b|"
+                       r"\bpulse\b|\bsystemic\b|\bintravenous\b|\bIV\b|\bintrathecal\b|\bIT\b|\bfirst-line\b)*", re.I)
+
+
+def _failed_lists(view: PaperView, onto: Ontology, text: str, start: int, hi: int) -> list[frozenset]:
+    """The ICANS treatments coordinated right after a failure cue: one group for two drugs given together
+    ("refractory to IL-6 blockade and steroids"), one each when three or more are listed in turn."""
+    items, pos = [], start
+    for m in view.mentions_in(start, hi, "DRUG", "DRUG_CLASS", "REGIMEN"):
+        if not _LIST_GAP.fullmatch(text[pos:m.nstart]):
+            break
+        t = onto.terms[m.term]
+        pos = m.nend
+        if m.label == "REGIMEN":
+            items.append(frozenset(t.components))
+        elif t.directed:
+            items.append(frozenset({m.term}))
+    if not items:
+        return []
+    if len(items) <= 2:
+        return [frozenset().union(*items)]
+    return items
 
 
 def _fail(step: Step, pos: int) -> None:
@@ -314,6 +392,10 @@ def _findings(view: PaperView, subj: str, steps: list[Step]) -> list[Finding]:
         first = positive[0] if positive else None
         response_day = first[1] if first else None
         days_to = None
+        if s.better and s.better_day is not None and (first is None or s.better_pos < first[3]):
+            first, response_day = None, s.better_day     # a lower grade said before any outcome word
+            if s.start_day is not None:
+                days_to = response_day - s.start_day
         if first is not None:
             if first[2] is not None:
                 days_to = first[2]
@@ -339,7 +421,8 @@ def _outcome_day(e: _Event, links: dict) -> int | None:
     return d["day"]
 
 
-def _subject(view: PaperView, scope: Scope, outcomes: list[OutcomeFact], front_pieces, text: str) -> Subject:
+def _subject(view: PaperView, scope: Scope, outcomes: list[OutcomeFact], front_pieces, text: str,
+             shared_pieces=()) -> Subject:
     lo, hi = scope.pieces[0][1], scope.pieces[-1][2]
 
     def first(label, pieces):
@@ -354,6 +437,9 @@ def _subject(view: PaperView, scope: Scope, outcomes: list[OutcomeFact], front_p
 
     age, sex, diag = find("AGE"), find("SEX"), find("DIAGNOSIS")
     ct = find("CELL_THERAPY") or _bispecific(view, scope)
+    # several cases of one disease or product named once for all ("two cases ... after cilta-cel for myeloma")
+    diag = diag or _only(view, shared_pieces, "DIAGNOSIS")
+    ct = ct or _only(view, shared_pieces, "CELL_THERAPY")
     sex_value = sex.value("sex") if sex else None
     if sex_value is None:
         body = " ".join(text[a:b] for _, a, b in scope.pieces)
@@ -365,6 +451,13 @@ def _subject(view: PaperView, scope: Scope, outcomes: list[OutcomeFact], front_p
     return Subject(scope.key, scope.label, "patient", (), view.evidence(lo, min(hi, lo + 200)),
                    age.value("age") if age else None, sex_value,
                    diag.term if diag else None, ct.term if ct else None, died)
+
+
+def _only(view: PaperView, pieces, label: str):
+    """The mention of ``label`` in ``pieces`` when they name one term only (else None)."""
+    found = [m for _, a, b in pieces or () for m in view.mentions_in(a, b, label)
+             if not m.has("NEGATED", "HYPOTHETICAL", "HISTORICAL", "GENERIC")]
+    return found[0] if found and len({m.term for m in found}) == 1 else None
 
 
 def _bispecific(view: PaperView, scope: Scope):

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-CLAUSE_SPLIT = re.compile(r"[;:]|,\s*(?:whereas|while|but|however|although)\b|\b(?:whereas|while|however|but)\b")
+CLAUSE_SPLIT = re.compile(r"[;:]|,\s*(?:whereas|while|but|however|although|so|therefore|thus|hence)\b"
+                          r"|\b(?:whereas|while|however|but)\b")
 
 
 def clause_start(text: str, lo: int, pos: int) -> int:

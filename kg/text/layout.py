@@ -22,7 +22,8 @@ SECTION_WORDS = {
     "case presentation": "case", "case report": "case", "case description": "case", "presentation": "case",
     "case summary": "case", "case details": "case", "case history and examination": "case",
     "case": "case", "clinical case": "case", "case history": "case",
-    "case series": "case", "case reports": "case",
+    "case series": "case", "case reports": "case", "case presentations": "case", "case descriptions": "case",
+    "case histories": "case", "cases": "case", "patients": "case", "patient": "case",
     "clinical presentation": "case_part", "patient information": "case_part", "clinical findings": "case_part",
     "timeline": "case_part", "diagnostic assessment": "case_part", "therapeutic intervention": "case_part",
     "therapeutic interventions": "case_part", "follow-up and outcomes": "case_part", "outcome and follow-up": "case_part",
@@ -207,12 +208,23 @@ def _soft_breaks(text: str) -> list[int]:
             if ":" in first[:40] and inline_label(first) is not None \
                     and classify_heading(first.split(":")[0]) is not None:
                 pass                      # "Methods: ..." on its own line starts a paragraph
+            elif prev_body[0] == lines[nonblank[0]][0] and _title_line(last, first):
+                pass                      # a title line, the text starting on the next line
             elif len(pending) == 1:
                 soft.extend(pending)
             elif last and last[-1] not in ".!?:" and first[:1].islower():
                 soft.extend(pending)  # a PDF page/column break inside a sentence
         prev_body, pending = (start, raw), []
     return soft
+
+
+_OPEN_END = re.compile(r"(?:[-,;(/&]|\b(?:of|for|after|with|and|or|in|to|the|a|an|by|on|from|following|versus|vs|at|as))$", re.I)
+
+
+def _title_line(line: str, after: str) -> bool:
+    """Whether the first line of a text is its title, ended by a line break and not wrapped."""
+    return len(line) < 250 and line[-1:] not in ".!?:" and not _OPEN_END.search(line) and \
+        after[:1].isupper() and len(after) > len(line) // 2
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
