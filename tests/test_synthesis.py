@@ -148,7 +148,7 @@ def test_a_curator_rejects_and_adds_links(tmp_path, synth):
     links = {(l["paper"], l["subject"], l["other_paper"], l["other_subject"]): l for l in rows(tmp_path / "a" / "out", "duplicate_links")}
     new = links[("series-2023", "Case 2", "series-2023", "Case 3")]
     assert new["status"] == "confirmed" and new["evidence"] == "confirmed by a curator"
-    # Case 2 and Case 3 now count once (as Case 2, the first of two equal reports): 9 of 14 in 3 subjects
+    # Case 2 and Case 3 now count once (as Case 2, the report with more details): 9 of 14 in 3 subjects
     row = summary_row(tmp_path / "a" / "out", "anakinra", "steroid_refractory")
     assert (row["responders"], row["treated"], row["subjects"]) == ("9", "14", "3")
 

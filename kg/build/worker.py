@@ -17,7 +17,8 @@ from ..ingest.corpus import Paper
 from ..ontology import load_ontology
 from ..synthesis.astct import check_paper
 from ..synthesis.records import paper_record
-from ..views.html import paper_page, paper_summary
+from ..views.html import paper_summary
+from ..views.paper import paper_page
 from ..views.projection import fragment, project
 from .report import COUNTS
 
@@ -76,7 +77,8 @@ def process_paper(job: Job) -> PaperResult:
                                    "synthesis": record.to_json()},
                                   ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
                        len(ann.mentions), len(quads),
-                       {k: len(getattr(facts, k)) for k in COUNTS}, cur.warnings, paper_page(g, paper.id).encode("utf-8"))
+                       {k: len(getattr(facts, k)) for k in COUNTS}, cur.warnings,
+                       paper_page(facts, onto, record.checks).encode("utf-8"))
 
 
 def _work(job: Job) -> PaperResult | Failure:

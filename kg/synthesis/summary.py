@@ -2,7 +2,7 @@
 
 A row adds up the findings with counts (``FindingRecord.counts``) of every paper. Reports
 linked as the same patients (duplicates.py; a curator's rejection unlinks them) count once:
-the report kept is the paper's own over a cited one, then the one with more findings. A
+the report kept is the paper's own over a cited one, then the one with more findings and details. A
 cited study that is itself in the corpus is counted through that paper's own patients. A
 subject with several steps in one row (a class row, a dose change) counts once, as a
 responder when any of those steps was followed by a response.
@@ -83,6 +83,23 @@ class _Clusters:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def same_patients(links: list[Link]) -> tuple[dict[str, str], set[str]]:
+    """(subject IRI -> the IRI standing for its linked reports, cited subjects reported first-hand in the corpus).
+
+    Subjects that are not in the first mapping stand for themselves.
+    """
+    clusters = _Clusters()
+    superseded = set()
+    for link in links:
+        if not link.counted:
+            continue
+        if link.kind == "cited_paper":
+            superseded.add(link.a)
+        else:
+            clusters.union(link.a, link.b)
+    return {x: clusters.find(x) for x in list(clusters.parent)}, superseded
+
+
 def _row_keys(x: FindingRecord, onto: Ontology) -> list[tuple[str, str, str]]:
     """(agents, level, class term) of every row a finding belongs to."""
     keys = []
@@ -106,19 +123,11 @@ def summarize(papers: list[PaperRecord], links: list[Link], onto: Ontology) -> l
     for p in papers:
         for x in p.findings:
             n_findings[x.subject] += 1
-    clusters = _Clusters()
-    superseded = set()
-    for link in links:
-        if not link.counted or link.a not in subjects:
-            continue
-        if link.kind == "cited_paper":
-            superseded.add(link.a)
-        elif link.b in subjects:
-            clusters.union(link.a, link.b)
+    roots, superseded = same_patients(links)
 
-    def priority(iri: str) -> tuple:
+    def priority(iri: str) -> tuple:   # the paper's own report first, then the most detailed one
         s = subjects[iri]
-        return (not s.own, -n_findings[iri], iri)
+        return (not s.own, -(n_findings[iri] + len(s.tokens)), iri)
 
     rows: dict[tuple[str, str], dict] = {}
     for p in papers:
@@ -134,7 +143,7 @@ def summarize(papers: list[PaperRecord], links: list[Link], onto: Ontology) -> l
         per_cluster: dict[str, dict[str, list[FindingRecord]]] = defaultdict(lambda: defaultdict(list))
         for x in row["all"]:
             if x.counts() is not None and x.subject not in superseded:
-                per_cluster[clusters.find(x.subject)][x.subject].append(x)
+                per_cluster[roots.get(x.subject, x.subject)][x.subject].append(x)
         treated = responders = 0
         counted = []
         for members in per_cluster.values():

@@ -30,3 +30,9 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
 def fraction3(x: float) -> str:
     """A fraction with three decimals, half rounded up: ``fraction3(2 / 3) == "0.667"``."""
     return str(Decimal(repr(x)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+
+
+def percent(x: float) -> str:
+    """A fraction as a whole percentage, from its three-decimal form, half rounded up: ``percent(0.2366) == "24%"``."""
+    value = (Decimal(fraction3(x)) * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    return f"{value}%"

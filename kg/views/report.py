@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..synthesis.wilson import percent
 from .query import load_query, run_query
 from .results import Result
 
@@ -19,7 +20,7 @@ def _rows(r: Result) -> list[dict]:
 
 
 def _pct(x: str) -> str:
-    return f"{round(float(x) * 100):d}%"
+    return percent(float(x))
 
 
 def _name(row: dict) -> str:
