@@ -63,7 +63,11 @@ _GLUED = re.compile(r"(?<=[A-Za-z)\]]{2})(?P<punct>[.,;:]|\^)(?P<body>\d{1,3}(?:
 _SUPERSCRIPT = re.compile(r"(?<=[A-Za-z.,;:)])(?P<body>[¹²³⁴⁵⁶⁷⁸⁹⁰]+(?:[,–-][¹²³⁴⁵⁶⁷⁸⁹⁰]+)*)")
 _REF_WORD = re.compile(r"\b(?:refs?|references?)\.?\s+(?P<body>\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\b", re.I)
 
-_AGE = re.compile(r"\b(\d{1,3})[- ](?:years?|yrs?|y)[- ]old\b|\baged\s+(\d{1,3})\b", re.I)
+_AGE = re.compile(r"\b(\d{1,3})[- ](?:years?|yrs?|y)[- ]old\b|\baged?\s*:?\s+(\d{1,3})\b"
+                  r"|\b(\d{1,3})\s*(?:years?|yrs?)(?=\s*,\s*(?:male|female|man|woman|M|F)\b)", re.I)
+# "61/F", "57 M", "F/61" in a table or a list of cases
+_AGE_SEX = re.compile(r"(?:(?<=[|(])\s*|(?<![\w/.]))(?:(?P<a>\d{2}|(?<=[|(]\s)\d|(?<=[|(])\d)\s?/\s?(?P<s>[MF])"
+                      r"|(?P<s2>[MF])\s?/\s?(?P<a2>\d{1,2}))(?![\w/])")
 _SEX = re.compile(r"\b(man|male|boy|gentleman|woman|female|girl|lady)\b")  # over lowercased text
 _FEMALE = {"woman", "female", "girl", "lady"}
 
@@ -255,8 +259,13 @@ def find_citations(t: str, ref_count: int | None = None):
 
 def find_people(t: str):
     out = []
-    for m in (_AGE.finditer(t) if "old" in t or "aged" in t or "OLD" in t else ()):
-        out.append(Candidate(m.start(), m.end(), "AGE", (("age", int(m.group(1) or m.group(2))),), ()))
+    for m in _AGE.finditer(t):
+        out.append(Candidate(m.start(), m.end(), "AGE", (("age", int(m.group(1) or m.group(2) or m.group(3))),), ()))
+    for m in _AGE_SEX.finditer(t):
+        age, sex = m.group("a") or m.group("a2"), m.group("s") or m.group("s2")
+        a, b = (m.span("a"), m.span("s")) if m.group("a") else (m.span("a2"), m.span("s2"))
+        out.append(Candidate(a[0], a[1], "AGE", (("age", int(age)),), ()))
+        out.append(Candidate(b[0], b[1], "SEX", (("sex", "female" if sex == "F" else "male"),), ()))
     for m in _SEX.finditer(t.lower()):
         sex = "female" if m.group(1) in _FEMALE else "male"
         out.append(Candidate(m.start(), m.end(), "SEX", (("sex", sex),), ()))

@@ -33,6 +33,13 @@ _PER_DAY = re.compile(r"/\s*(?:day|d)\b", re.I)
 _ARM_LABEL = re.compile(r"\s+(?:arm|group|cohort)\b", re.I)
 
 NOT_GIVEN = ("NEGATED", "NOT_GIVEN", "HYPOTHETICAL", "GENERIC")
+# a drug named again by a pronoun or "the same ...": "received it on day 6", "the same IT regimen was given"
+_SAME = (r"the\s+same\s+(?:(?:IT|intrathecal|triple|IV|intravenous|oral)\s+)*(?:drug|agent|treatment|therapy|regimen|combination|doses?|course)"
+         r"|the\s+(?:IT|intrathecal|triple\s+intrathecal|triple\s+IT)\s+(?:regimen|combination|therapy|treatment)")
+_IT = re.compile(r"\bIT\b|\b[Ii]ntrathecal\b")
+_ANAPHOR = re.compile(
+    rf"\b(?:received|was\s+given|were\s+given|started|restarted|got|was\s+treated\s+with|were\s+treated\s+with)\s+(?P<a>it|{_SAME})\b"
+    rf"|\b(?P<b>it|{_SAME})\s+was\s+(?:then\s+|also\s+)?(?:given|started|administered|added|repeated|restarted)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,8 @@ def givens_in(view: PaperView, sent: Sentence, lo: int | None = None, hi: int | 
              for m, mend in _drug_mentions(view, lo, hi)]
     regimen_routes, regimen_drugs = _regimens(view, lo, hi, drugs, sent)
     drugs.extend(regimen_drugs)
+    if not drugs:
+        drugs = _anaphoric(view, lo, hi)
     drugs.sort(key=lambda g: g.start)
     if not drugs:
         return []
@@ -119,6 +128,33 @@ def givens_in(view: PaperView, sent: Sentence, lo: int | None = None, hi: int | 
     if days is None:
         return givens
     return _assign_days(view, sent, lo, hi, givens, days)
+
+
+def _anaphoric(view: PaperView, lo: int, hi: int) -> list[Given]:
+    """The drug (or the list of drugs) last given before a pronoun or "the same regimen" that names it."""
+    m = _ANAPHOR.search(view.text, lo, hi)
+    if m is None:
+        return []
+    key = "a" if m.group("a") else "b"
+    a, b = m.span(key)
+    onto, text = view.onto, view.text
+    before = [x for x in view.mentions_in(0, lo, "DRUG") if not x.has(*NOT_GIVEN) and onto.terms[x.term].directed]
+    if _IT.search(m.group(key)):
+        # "the same IT regimen": the drugs last given intrathecally
+        its = [x for x in before if _IT.search(text, max(0, x.nstart - 30), x.nstart) or
+               any(r.value("route") == "intrathecal" for r in view.mentions_in(x.nend, x.nend + 25, "ROUTE"))]
+        if its:
+            before = before[:before.index(its[-1]) + 1]
+    if not before:
+        return []
+    group = [before[-1]]
+    if m.group(key).lower() != "it":
+        for x in reversed(before[:-1]):
+            if not _COORD.fullmatch(text[x.nend:group[0].nstart]):
+                break
+            group.insert(0, x)
+    route = "intrathecal" if _IT.search(m.group(key)) else None
+    return [Given(x.term, "DRUG", a, b, "given", route=route, anchor=a) for x in group]
 
 
 def _bind_doses(view: PaperView, lo: int, hi: int, drugs: list[Given]) -> list[Given]:

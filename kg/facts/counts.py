@@ -34,7 +34,7 @@ NONE = re.compile(r"\b(?:none|neither|no\s+(?:patients?|one|cases?|responders?)|
 SUBSET = re.compile(rf"\b(?P<n>{NUMBER_RE})\s+of\s+(?:them|these|those|whom|which)\b"
                     rf"|\b(?:of|among)\s+(?:whom|them|these|those)\s*,?\s*(?P<n2>{NUMBER_RE})\b{_NOT_AFTER}", re.I)
 # "7 had also received", "15 improved", "two received": a count as the subject of a clause
-SUBJECT = re.compile(rf"(?:(?<=[,;:]\s)|(?<=\band\s)|(?<=\bbut\s)|(?<=\bwhile\s)|(?<=\bwhereas\s))(?P<n>{NUMBER_RE})\s+(?:(?:also|then|later|subsequently|eventually|still|only)\s+)?"
+SUBJECT = re.compile(rf"(?:(?<=[,;:]\s)|(?<=\band\s)|(?<=\bbut\s)|(?<=\bwhile\s)|(?<=\bwhereas\s)|(?<=\bremaining\s)|(?<=\bother\s))(?P<n>{NUMBER_RE})\s+(?:(?:also|then|later|subsequently|eventually|still|only)\s+)?"
                      r"(?=(?:had|have|were|was|received|developed|required|experienced|achieved|showed|improved|responded|"
                      r"recovered|resolved|died|did|went|needed|underwent|got)\b)", re.I)
 _SUBJECT_AT_START = re.compile(r"\s*" + SUBJECT.pattern[SUBJECT.pattern.index("(?P<n>"):], re.I)

@@ -68,6 +68,9 @@ class SentenceDays:
                 return anchor + rel.value("offset")
         if not days:
             return self.base
+        earlier = [d for d in days if d.nend <= a]
+        if earlier:
+            return earlier[-1].value("day")     # the day in force: a clause with no day of its own goes on from it
         if self.base is not None and all(d.nstart >= b for d in days):
             # "X produced no change, so Y was given from day 10": the later day is Y's, not X's
             c = self.view.comma_clause(self.sent.start, self.sent.end, days[0].nstart)

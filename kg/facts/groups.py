@@ -110,6 +110,10 @@ class _Reader:
 
     def read(self, sent, lo: int, hi: int, givens: list[Given]) -> None:
         text = self.text
+        # "given to ten patients whose ICANS had not improved on dexamethasone": the setting, not a result,
+        # and the steroid named in it is not the treatment the result is about
+        defining = [(m.start(), m.end()) for m in self.refractory_re.finditer(text, lo, hi)]
+        givens = [g for g in givens if g.status == "given" or not any(a <= g.start < b for a, b in defining)]
         for m in list(self.refractory_re.finditer(text, lo, hi)) + list(self.first_line_re.finditer(text, lo, hi)):
             a, b = (m.start(), m.end()) if m.re is self.refractory_re else view_clause(self.view, sent, m.start())
             for d in self.view.mentions_in(a, b, "DRUG"):
@@ -128,7 +132,8 @@ class _Reader:
                 self.groups.append(self.root)
                 self.current = self.root
         outs = [m for m in self.view.mentions_in(lo, hi, "OUTCOME")
-                if m.value("syndrome") == "ICANS" and m.value("outcome") != "death" and not _group_name(text, m)]
+                if m.value("syndrome") == "ICANS" and m.value("outcome") != "death" and not _group_name(text, m)
+                and not any(a <= m.nstart < b for a, b in defining)]
         sentence_refractory = bool(self.refractory_re.search(text, lo, hi))
         if self.scope.mode == "cited" and _CONTINUES.match(text, lo, hi):
             # "after steroid failure it helped 6 of 11 [11] and 1 of 1 [12]": one setting for both
@@ -167,10 +172,15 @@ class _Reader:
 
     def _define(self, lo: int, hi: int, counts: list[Count], agents, route, refractory: bool) -> None:
         """A sentence without an outcome may introduce a subgroup: a count with a treatment or a setting."""
-        group_counts = [c for c in counts if c.kind in ("group", "eq", "subset", "percent") and c.n]
+        group_counts = [c for c in counts if c.kind in ("group", "eq", "subset", "percent", "fraction") and c.n]
+        if not group_counts and agents:
+            # "ICANS occurred in 21, all of whom received dexamethasone"
+            group_counts = [c for c in counts if c.kind == "in" and c.n]
         if not group_counts:
             return
         c = group_counts[0]
+        if c.kind == "fraction" and not (agents or refractory):
+            return              # "ICANS occurred in 55 of 180": a rate, not a group given something
         if c.kind != "eq" and self.root is not None and c.n == self.root.size and not agents:
             return
         if agents or refractory or re.search(r"\bremaining\b|\bother\b", self.text[lo:hi], re.I):
@@ -251,7 +261,8 @@ class _Reader:
                        and c.kind in ("in", "percent", "subset", "all", "none", "group")), None)
         if agents and lead is not None and result is not None and lead.start < out.nstart \
                 and _GIVEN_VERB.search(text, lead.end, result.start) and (result.n is None or result.n <= lead.n):
-            subset_group = Group(lead.n, agents, route, None, a)
+            parent = self.current.refractory if lead.kind == "subset" and self.current is not None else None
+            subset_group = Group(lead.n, agents, route, parent, a)   # "Eight of these ...": their setting too
         if arm is not None:
             agents, route = agents or arm.agents, route or arm.route
             group = arm
@@ -408,8 +419,15 @@ def extract_group(view: PaperView, scope: Scope, onto: Ontology):
     if scope.mode == "cited":
         refractory_scope = False
     else:
-        refractory_scope = any(refractory_re.search(text, a, b) for s, a, b in scope.pieces
-                               if secs[s.section].kind in defining) or \
+        # the series is steroid-refractory if its title says so or the sentence introducing it does
+        # ("40 adults with steroid-refractory ICANS"), not when a later subgroup is ("the other 4 ... after steroid failure")
+        intro = []
+        for s, a, b in scope.pieces:
+            if secs[s.section].kind in defining:
+                intro.append((a, b))
+                if counts_in(text, a, b):
+                    break          # the sentences up to the one that counts the series
+        refractory_scope = any(refractory_re.search(text, a, b) for a, b in intro) or \
             any(refractory_re.search(text, s.start, s.end) for s in view.layout.sentences if secs[s.section].kind == "title")
     reader = _Reader(view, onto, scope, refractory_scope)
 

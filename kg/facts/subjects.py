@@ -136,6 +136,7 @@ class _CaseWalker:
         for s in view.sentences:
             if s.section in sections:
                 by_par.setdefault(s.paragraph, []).append(s)
+        before: list[Sentence] = []
         for _, sents in sorted(by_par.items()):
             marks = [self._table_row(s) or _marks_at(text, s.start, s.end) for s in sents]
             if not any(marks) and self.current:
@@ -152,6 +153,8 @@ class _CaseWalker:
                 if mk == [0]:
                     if self.scopes and self.current:   # "Both received ..." inside the cases' text
                         self._clauses(s, sorted(self.scopes))
+                    elif not self.scopes:
+                        before.append(s)   # "All three patients below had ICANS ...": said of the cases to come
                     continue
                 if mk:
                     self.current = mk
@@ -162,6 +165,9 @@ class _CaseWalker:
                     continue
                 if self.current:
                     self._clauses(s, self.current)
+        if len(self.scopes) >= 2:
+            for sc in self.scopes.values():
+                sc.pieces = [(s, s.start, s.end) for s in before] + sc.pieces
         return self.scopes
 
     def _paren_cases(self, s: Sentence, marks) -> None:

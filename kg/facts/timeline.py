@@ -223,8 +223,9 @@ def _course(onto: Ontology, events: list[_Event], text: str):
     """Steps from the acts, with outcomes and failures attributed; outcome event id -> step."""
     events.sort(key=lambda e: (e.pos, e.order))
     # the day ICANS began: no treatment dated before it is for ICANS (a CRS dose in a timeline list)
-    onset = min((e.data["day"] for e in events if e.data.get("day") is not None and
-                 (e.kind == "neuro" or (e.kind == "grade" and e.data["syndrome"] == "ICANS"))), default=None)
+    # (the first neurotoxicity told; undated, it dates nothing: "had ICANS ... died of neurotoxicity on day 20")
+    first = next((e for e in events if e.kind == "neuro" or (e.kind == "grade" and e.data["syndrome"] == "ICANS")), None)
+    onset = first.data["day"] if first is not None else None
     steps: list[Step] = []
     current: Step | None = None
     neuro = False
