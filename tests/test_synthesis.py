@@ -241,3 +241,26 @@ def test_every_row_can_be_explained(synth, name):
         assert r.kind(i, len(row) - 1) == "iri"
         ev = run_query(out, load_query("evidence"), {"fact": row[-1]})
         assert ev.rows and all(e[6] for e in ev.rows), (name, row[-1])   # at least one sentence each
+
+
+def test_standard_doses_and_demographics_never_link_patients_whose_courses_disagree():
+    from kg.synthesis.duplicates import find_links
+    from kg.synthesis.records import PaperRecord, SubjectRecord
+
+    standard = ("dose|Dexamethasone|10|mg", "dose|Tocilizumab|8|mg/kg", "dose|Methotrexate|12|mg",
+                "dose|Hydrocortisone|50|mg")
+    course = ("adm|Tocilizumab|2", "adm|Dexamethasone|3", "grade|ICANS|3|3", "grade|CRS|2|2")
+
+    def paper(name, tokens):
+        iri = f"https://w3id.org/icans-kg/id/paper/{name}"
+        s = SubjectRecord(f"{iri}/subject/patient", "patient", "patient", "patient", age=60, sex="male",
+                          cell_therapy="AxicabtageneCiloleucel", diagnosis="DiffuseLargeBCellLymphoma", tokens=tokens)
+        return PaperRecord(name, iri, subjects=(s,))
+
+    a = paper("a", standard + course)
+    b = paper("b", standard + ("adm|Tocilizumab|2", "adm|Dexamethasone|4", "grade|ICANS|3|4", "grade|CRS|2|2"))
+    c = paper("c", standard[:2] + course)                       # the same patient, told with fewer doses
+    d = paper("d", standard + course[:2] + ("grade|ICANS|4|3",))  # another grade on the same day
+    e = paper("e", standard)                                     # nothing dated in common
+    links = {(l.a.split("/")[-3], l.b.split("/")[-3]) for l in find_links([a, b, c, d, e])}
+    assert links == {("a", "c")}

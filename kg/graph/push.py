@@ -36,11 +36,12 @@ def _put(endpoint: str, graph: str, body: bytes, ctype: str, timeout: float) -> 
 
 def push(out: Path, endpoint: str, progress: Callable[[str], None] | None = None,
          timeout: float = 120) -> int:
-    """Push every paper graph under ``out/rdf`` and the ontology; returns the number of graphs."""
+    """Push every paper graph under ``out/rdf``, the synthesis graph and the ontology; returns the number of graphs."""
     folder = Path(out) / "rdf"
     files = sorted(folder.glob("*.nq"))
     if not files:
         raise PushError(f"{folder}: no built graphs; run `kg build --out {out}` first")
+    files += [p for p in [Path(out) / "synthesis" / "graph.nq"] if p.exists()]   # summaries, links, checks
     onto = b"".join((ontology_dir() / n).read_bytes() + b"\n" for n in ("icans.ttl", "schema.ttl"))
     triples = list(parse(onto, format=RdfFormat.TURTLE))
     _put(endpoint, ONTOLOGY_GRAPH, serialize(triples, format=RdfFormat.N_TRIPLES), "application/n-triples", timeout)

@@ -3,17 +3,18 @@
 Four kinds of link, each with the evidence that made it:
 
 - ``same_patient``: a patient of one paper and a patient of another with no contradiction
-  (sex, age within a year, CAR-T product) and enough shared detail: age, sex, product,
-  diagnosis, the same drug on the same day, the same dose, the same grade on the same day,
-  the same CSF values, shared authors, one paper citing the other. A conference abstract
-  and its full paper, or a series that retells an earlier case report.
+  (sex, age within a year, CAR-T product, the same drug on other days only, another grade
+  on the same day, other CSF values) and enough shared detail: age, sex, product,
+  diagnosis, the same drug on the same day, the same grade on the same day, the same CSF
+  values, doses, shared authors, one paper citing the other. A conference abstract and its
+  full paper, or a series that retells an earlier case report.
 - ``same_cohort``: two papers' own cohorts of the same size with the same counts.
 - ``same_study``: one cited study quoted by two papers: the same reference (DOI, PMID or
   title), or the same first author with the same counts ("Strati et al.: 4 of 6").
 - ``cited_paper``: a cited study that is itself in the corpus (its DOI/PMID, or its first
   author among the paper's authors with the same counts); the paper's own patients count.
 
-Demographics alone never link: two patients need shared course details too.
+Demographics and standard doses alone never link: two patients need dated details in common.
 """
 from __future__ import annotations
 
@@ -29,12 +30,35 @@ from .records import FindingRecord, PaperRecord, SubjectRecord
 KINDS = ("same_patient", "same_cohort", "same_study", "cited_paper")
 STATUSES = ("proposed", "confirmed", "rejected")
 
-# evidence weights of a same_patient link: a link needs THRESHOLD and MIN_SHARED course details
+# evidence weights of a same_patient link: it needs THRESHOLD, MIN_SHARED dated details and no contradiction.
+# Standard doses (dexamethasone 10 mg, tocilizumab 8 mg/kg, IT methotrexate 12 mg) are shared by most
+# patients: a dose weighs little and never counts as a shared detail; a dated event does.
 WEIGHTS = {"age": 2.0, "age_near": 1.0, "sex": 1.0, "product": 2.0, "diagnosis": 1.0,
-           "adm": 1.5, "dose": 1.0, "grade": 1.0, "csf": 3.0, "authors": 4.0, "cites": 3.0}
-THRESHOLD = 8.0
-MIN_SHARED = 2          # shared course details; 1 when the papers share authors or one cites the other
+           "adm": 1.5, "dose": 0.5, "grade": 1.5, "csf": 3.0, "authors": 4.0, "cites": 3.0}
+THRESHOLD = 9.0
+MIN_SHARED = 3          # shared dated details (drug on a day, grade on a day, CSF values); 2 for related papers
 RARE = 50               # a detail shared by more patients than this does not propose candidates by itself
+
+
+def course(tokens: tuple[str, ...]) -> dict[tuple, set]:
+    """A patient's details by what they are about: drug -> days, drug+unit -> doses, grade -> days, day -> grades.
+
+    Two reports of one patient may each leave details out, but never disagree: the same drug
+    on other days only, another grade on the same day, other CSF values.
+    """
+    out: dict[tuple, set] = defaultdict(set)
+    for t in tokens:
+        kind, *rest = t.split("|")
+        if kind == "adm":
+            out[("adm", rest[0])].add(rest[1])
+        elif kind == "dose":
+            out[("dose", rest[0], rest[2])].add(rest[1])
+        elif kind == "grade":
+            out[("grade", rest[0], rest[1])].add(rest[2])
+            out[("gday", rest[0], rest[2])].add(rest[1])
+        elif kind == "csf":
+            out[("csf",)].add((rest[0], rest[1]))
+    return out
 
 
 @dataclass(frozen=True)
@@ -113,65 +137,74 @@ class _Patients:
                 if x.counts() is not None}
 
 
-def _compare_patients(x: SubjectRecord, y: SubjectRecord, related: list[str], label) -> tuple[float, list[str]] | None:
+def _compare_patients(x: SubjectRecord, y: SubjectRecord, cx: dict, cy: dict, related: list[str],
+                      label) -> tuple[float, list[str]] | None:
     if x.sex and y.sex and x.sex != y.sex:
         return None
     if x.age is not None and y.age is not None and abs(x.age - y.age) > 1:
         return None
     if x.cell_therapy and y.cell_therapy and x.cell_therapy != y.cell_therapy:
         return None
-    shared = sorted(set(x.tokens) & set(y.tokens))
-    if len(shared) < (1 if related else MIN_SHARED):
+    score, why, shared = 0.0, [], 0
+    for key in sorted(cx.keys() & cy.keys()):
+        both = cx[key] & cy[key]
+        if not both:
+            return None           # the same drug on other days, another grade that day, other CSF values
+        kind = key[0]
+        if kind == "gday":
+            continue              # the grade itself is counted under "grade"
+        if kind != "dose":
+            shared += 1
+        score += WEIGHTS[kind]
+        why.append(_describe(key, sorted(both), label))
+    if shared < (MIN_SHARED - 1 if related else MIN_SHARED):
         return None
-    score, why = 0.0, []
     if x.age is not None and y.age is not None:
         near = x.age != y.age
         score += WEIGHTS["age_near" if near else "age"]
-        why.append(f"age {x.age}" + (f"/{y.age}" if near else ""))
-    for name, a, b in (("sex", x.sex, y.sex), ("product", x.cell_therapy, y.cell_therapy),
-                       ("diagnosis", x.diagnosis, y.diagnosis)):
+        why.insert(0, f"age {x.age}" + (f"/{y.age}" if near else ""))
+    for name, a, b in (("diagnosis", x.diagnosis, y.diagnosis), ("product", x.cell_therapy, y.cell_therapy),
+                       ("sex", x.sex, y.sex)):
         if a and a == b:
             score += WEIGHTS[name]
-            why.append(a if name == "sex" else label(a))
-    for t in shared:
-        kind, *rest = t.split("|")
-        score += WEIGHTS[kind]
-        why.append(_describe(kind, rest, label))
+            why.insert(1 if x.age is not None and y.age is not None else 0, a if name == "sex" else label(a))
     for r in related:
         score += WEIGHTS["authors" if r.startswith("shared authors") else "cites"]
         why.append(r)
     return (score, why) if score >= THRESHOLD else None
 
 
-def _describe(kind: str, rest: list[str], label) -> str:
+def _describe(key: tuple, values: list, label) -> str:
+    kind = key[0]
     if kind == "adm":
-        return f"{label(rest[0])} on day {rest[1]}"
+        return f"{label(key[1])} on day {', '.join(values)}"
     if kind == "dose":
-        return f"{label(rest[0])} {rest[1]} {rest[2]}".rstrip()
+        return f"{label(key[1])} {', '.join(values)} {key[2]}".rstrip()
     if kind == "grade":
-        return f"{rest[0]} grade {rest[1]} on day {rest[2]}"
-    return f"CSF opening pressure {rest[0]}, lymphocytes {rest[1]}"
+        return f"{key[1]} grade {key[2]} on day {', '.join(values)}"
+    return "CSF opening pressure {}, lymphocytes {}".format(*values[0])
 
 
 def _patient_links(db: _Patients, label) -> list[Link]:
     candidates: set[tuple[str, str]] = set()
-    blocks: dict[tuple, list[SubjectRecord]] = defaultdict(list)
+    # blocks: same sex, age within a year, the same product (or one unknown); then at least one shared detail
+    blocks: dict[tuple, dict[str, list[SubjectRecord]]] = defaultdict(lambda: defaultdict(list))
     loose = []
     for s in db.patients:
         if s.sex and s.age is not None:
-            blocks[(s.sex, s.age)].append(s)
+            blocks[(s.sex, s.age)][s.cell_therapy or ""].append(s)
         else:
             loose.append(s)
-    for (sex, age), members in blocks.items():
-        for other in (members, blocks.get((sex, age + 1), [])):
-            same = other is members
-            for i, x in enumerate(members):
-                tx = set(x.tokens)
-                for y in (other[i + 1:] if same else other):
-                    if (x.cell_therapy and y.cell_therapy and x.cell_therapy != y.cell_therapy) or \
-                            len(tx.intersection(y.tokens)) < 1:
-                        continue
-                    candidates.add(_pair(x.iri, y.iri))
+    for (sex, age), by_product in list(blocks.items()):
+        for other in (by_product, blocks.get((sex, age + 1), {})):
+            for product, members in by_product.items():
+                targets = [y for p, ys in other.items() if not product or not p or p == product for y in ys]
+                for x in members:
+                    tx = set(x.tokens)
+                    for y in targets:
+                        if x.iri < y.iri or other is not by_product:
+                            if not tx.isdisjoint(y.tokens):
+                                candidates.add(_pair(x.iri, y.iri))
     posting = defaultdict(list)   # rare details bring in patients whose age or sex is unknown
     for s in db.patients:
         for t in s.tokens:
@@ -187,11 +220,16 @@ def _patient_links(db: _Patients, label) -> list[Link]:
         x, y = sorted(pair)
         candidates.update(_pair(a, b) for a in by_paper.get(x, []) for b in by_paper.get(y, []))
     links = []
+    courses: dict[str, dict] = {}
     for a, b in sorted(candidates):
         pa, pb = _paper_of(a), _paper_of(b)
         if pa == pb:
             continue    # two cases of one paper are two patients
-        res = _compare_patients(db.subjects[a], db.subjects[b], db.related.get(frozenset((pa, pb)), []), label)
+        for iri in (a, b):
+            if iri not in courses:
+                courses[iri] = course(db.subjects[iri].tokens)
+        res = _compare_patients(db.subjects[a], db.subjects[b], courses[a], courses[b],
+                                db.related.get(frozenset((pa, pb)), []), label)
         if res:
             links.append(Link(a, b, "same_patient", round(res[0], 1), tuple(res[1])))
     return links

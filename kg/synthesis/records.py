@@ -146,11 +146,14 @@ def _num(v):
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def _tokens(facts: PaperFacts, key: str) -> tuple[str, ...]:
-    """The details of a subject's course a second report of the same patient would repeat."""
+def _tokens(facts: PaperFacts, key: str, onto: Ontology) -> tuple[str, ...]:
+    """The details of a subject's course a second report of the same patient would repeat.
+
+    The CAR-T product is not one: every patient gets one on day 0 (the subject's product is compared apart).
+    """
     out = set()
     for a in facts.administrations:
-        if a.subject != key:
+        if a.subject != key or (a.agent in onto.terms and onto.terms[a.agent].category == "cell_therapy"):
             continue
         if a.day is not None:
             out.add(f"adm|{a.agent}|{a.day}")
@@ -180,7 +183,7 @@ def paper_record(facts: PaperFacts, onto: Ontology, checks: tuple[CheckRecord, .
             author = next((m.group(1) for t in sentences for m in [_ET_AL.search(t)] if m), "")
         subjects.append(SubjectRecord(
             subject_iri(pid, s.key), s.key, s.label, s.kind, tuple(s.source), s.age, s.sex, s.diagnosis,
-            s.cell_therapy, s.died, s.size, _tokens(facts, s.key) if not s.source else (), author))
+            s.cell_therapy, s.died, s.size, _tokens(facts, s.key, onto) if not s.source else (), author))
     findings = []
     for x in facts.findings:
         sentence = x.evidence.sentence
