@@ -16,7 +16,7 @@ from kg.views import html as site
 from kg.synthesis.records import paper_record
 from kg.synthesis.run import Synthesis
 from kg.views.forest import overview_rows
-from kg.views.projection import project
+from kg.views.projection import project, with_display_title
 
 DATA = Path(__file__).resolve().parent / "data" / "papers"
 
@@ -34,7 +34,7 @@ def three(tmp_path_factory, repo):
     build(corpus, base / "out")
     onto = load_ontology()
     papers = load_corpus(corpus)
-    facts = [machine_facts(p, linked_meta(p, {}), corpus, onto)[1] for p in papers]
+    facts = [with_display_title(machine_facts(p, linked_meta(p, {}), corpus, onto)[1], p.text) for p in papers]
     return base / "out", project(facts, onto), facts, onto
 
 
@@ -126,3 +126,15 @@ def test_big_treatment_view_becomes_an_aggregate_with_a_full_table(three, tmp_pa
     table = (tmp_path / "agg" / name).read_text(encoding="utf-8")
     papers_with_agent = {n.split("/")[0].split(":", 1)[1] for n in subjects}
     assert all(f'href="paper-{pid}.html"' in table for pid in papers_with_agent)
+
+
+def test_papers_are_named_by_title_never_by_a_bare_id():
+    from kg.views.projection import display_title, title_from_text
+
+    assert title_from_text("\n  Siltuximab after failure of corticosteroids in grade III ICANS\n\nA 54-year-old") == \
+        "Siltuximab after failure of corticosteroids in grade III ICANS"
+    for text in ("Abstract. Background/Aim: Chimeric antigen receptor", "Case 1\nA 50-year-old man",
+                 "We describe two patients who developed ICANS after CAR T cells.", ""):
+        assert title_from_text(text) == ""
+    assert display_title({"title": "", "pmid": "35896259", "year": 2022}, "pmid35896259") == "PMID 35896259, 2022"
+    assert display_title({"title": "A title"}, "x") == "A title"

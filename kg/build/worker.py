@@ -19,7 +19,7 @@ from ..synthesis.astct import check_paper
 from ..synthesis.records import paper_record
 from ..views.html import paper_summary
 from ..views.paper import paper_page
-from ..views.projection import fragment, project
+from ..views.projection import fragment, project, with_display_title
 from .report import COUNTS
 
 
@@ -69,8 +69,9 @@ def process_paper(job: Job) -> PaperResult:
     if not report.conforms:
         raise BuildError(f"{paper.id}: the extracted graph violates ontology/shapes.ttl "
                          f"({report.violations} violation(s)); run `kg validate` for the report\n{report.text[:1500]}")
-    g = project([facts], onto)
     record = paper_record(facts, onto, check_paper(ann, facts))
+    facts = with_display_title(facts, paper.text)
+    g = project([facts], onto)
     return PaperResult(paper.id, job.key, data,
                        (json.dumps(ann.to_json(), indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
                        json.dumps({"export": fragment(g, paper.id), "site": paper_summary(g, paper.id),

@@ -100,6 +100,11 @@ def same_patients(links: list[Link]) -> tuple[dict[str, str], set[str]]:
     return {x: clusters.find(x) for x in list(clusters.parent)}, superseded
 
 
+def report_priority(s: SubjectRecord, n_findings: int) -> tuple:
+    """Which of linked reports counts (the smallest): the paper's own first, then the most detailed."""
+    return (not s.own, -(n_findings + len(s.tokens)), s.iri)
+
+
 def _row_keys(x: FindingRecord, onto: Ontology) -> list[tuple[str, str, str]]:
     """(agents, level, class term) of every row a finding belongs to."""
     keys = []
@@ -125,9 +130,8 @@ def summarize(papers: list[PaperRecord], links: list[Link], onto: Ontology) -> l
             n_findings[x.subject] += 1
     roots, superseded = same_patients(links)
 
-    def priority(iri: str) -> tuple:   # the paper's own report first, then the most detailed one
-        s = subjects[iri]
-        return (not s.own, -(n_findings[iri] + len(s.tokens)), iri)
+    def priority(iri: str) -> tuple:
+        return report_priority(subjects[iri], n_findings[iri])
 
     rows: dict[tuple[str, str], dict] = {}
     for p in papers:

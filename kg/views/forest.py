@@ -10,9 +10,9 @@ import html
 from collections import defaultdict
 
 from ..synthesis.decisions import name_of
-from ..synthesis.records import FindingRecord, PaperRecord
+from ..synthesis.records import FindingRecord, PaperRecord, SubjectRecord
 from ..synthesis.run import SynthesisResult
-from ..synthesis.summary import SummaryRow, same_patients
+from ..synthesis.summary import SummaryRow, report_priority, same_patients
 from ..synthesis.wilson import percent
 from .timeline import OUTCOME_WORDS
 
@@ -31,6 +31,11 @@ def row_name(r: SummaryRow) -> str:
 
 def _pct(x: float) -> str:
     return percent(x)
+
+
+def _fit(name: str, chars: int = int((LABEL_W - 24) / 7.4)) -> str:
+    """A label that ends before the plot starts (the row's tooltip has it whole)."""
+    return name if len(name) <= chars else name[:chars - 1] + "\u2026"
 
 
 def forest_svg(rows: list[SummaryRow]) -> str:
@@ -59,7 +64,7 @@ def forest_svg(rows: list[SummaryRow]) -> str:
             f'<a href="#row-{i}" class="row" data-row="{i}"><title>{_esc(name)}: {r.responders} of {r.treated} '
             f'responded, {r.subjects} subjects, {r.papers} papers</title>'
             f'<rect x="0" y="{y}" width="{LABEL_W + PLOT_W + TEXT_W}" height="{ROW_H}" class="band"/>'
-            f'<text x="{16 if r.level != "treatment" else 6}" y="{cy + 4}" class="label {r.level}">{_esc(name)}</text>'
+            f'<text x="{16 if r.level != "treatment" else 6}" y="{cy + 4}" class="label {r.level}">{_esc(_fit(name))}</text>'
             f'<line x1="{xs[0]}" y1="{cy}" x2="{xs[2]}" y2="{cy}" class="ci"/>'
             f'<rect x="{xs[1] - radius}" y="{cy - radius}" width="{2 * radius}" height="{2 * radius}" class="point {r.level}"/>'
             f'<text x="{x0 + PLOT_W + 12}" y="{cy + 4}" class="n">n={r.treated}</text>'
@@ -154,14 +159,25 @@ def overview_rows(result: SynthesisResult) -> list[dict]:
     """
     subjects = {s.iri: s for p in result.records for s in p.subjects}
     roots, superseded = same_patients(list(result.links))
+    n_findings: dict[str, int] = defaultdict(int)
+    for p in result.records:
+        for x in p.findings:
+            n_findings[x.subject] += 1
+    kept: dict[str, SubjectRecord] = {}   # the report that speaks for linked reports of one patient
+    for s in subjects.values():
+        root = roots.get(s.iri, s.iri)
+        if root not in kept or report_priority(s, n_findings[s.iri]) < report_priority(kept[root], n_findings[kept[root].iri]):
+            kept[root] = s
     table: dict[tuple[str, str], dict] = defaultdict(lambda: {"patients": defaultdict(set), "cohorts": {}, "cited": {}})
     for p in result.records:
         for x in p.findings:
             s = subjects.get(x.subject)
             if s is None or s.iri in superseded:
                 continue
-            t = table[(x.agents_label or (f"{x.route} (no drug named)" if x.route else "treatment"), x.setting)]
             who = roots.get(s.iri, s.iri)
+            if s.own and s.kind == "patient" and kept[who].iri != s.iri:
+                continue      # another report of this patient speaks for it
+            t = table[(x.agents_label or (f"{x.route} (no drug named)" if x.route else "treatment"), x.setting)]
             if s.own and s.kind == "patient":
                 t["patients"][x.outcome or "not reported"].add(who)
             else:
@@ -207,7 +223,7 @@ def overview_page(result: SynthesisResult, nav: str) -> str:
 <title>icans-kg: corpus overview</title><style>
 body{{font-family:system-ui,sans-serif;margin:0}} header{{padding:.5em 1em;background:#f4f4f4;border-bottom:1px solid #ddd}}
 header h1{{font-size:1.15em;margin:0 0 .3em 0}} nav a{{margin-right:1em}} main{{padding:0 1em 2em 1em}}
-table{{border-collapse:collapse;font-size:.9em}} td,th{{border:1px solid #e4e4e4;padding:.25em .5em;text-align:right}}
+table{{border-collapse:collapse;font-size:.85em}} td,th{{border:1px solid #e4e4e4;padding:.2em .4em;text-align:right}}
 td:first-child,th:first-child{{text-align:left}} tr.setting td{{font-weight:700;background:#f7f7f7;text-align:left}}
 ul.counts li{{margin:.15em 0}}
 </style></head><body><header><h1>Corpus overview: treatments and what followed</h1><nav>{nav}</nav></header><main>

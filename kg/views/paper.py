@@ -153,15 +153,18 @@ class _Page:
             if x.outcome_evidence is not None and x.outcome_evidence != x.evidence:
                 ev.append(_ev(x.outcome_evidence, pid, "outcome"))
             day = x.response_day if x.response_day is not None else x.start_day
+            when = f" \u00b7 response on day {x.response_day}" if x.response_day is not None else \
+                f" \u00b7 given on day {x.start_day}" if x.start_day is not None else ""
             rows.append((day, 3, x.evidence.start, finding_iri(pid, x.key), "outcome",
-                         f"{agents}{route} ({setting}) \u2192 {what}", ev, ""))
+                         f"{agents}{route} ({setting}) \u2192 {what}{when}", ev, ""))
         for o in f.outcomes:   # facts the timeline shows: the panel needs their evidence too
             if o.subject == s.key:
                 self.facts[outcome_iri(pid, o)] = {
                     "label": f"{o.syndrome} {OUTCOME_WORDS.get(o.outcome, o.outcome)}", "evidence": [_ev(o.evidence, pid)]}
         rows.sort(key=lambda r: (r[0] is None, r[0] or 0, r[1], r[2]))
-        for day, _, _, iri, kind, text, ev, flag in rows:
-            out.append(self.node(iri, "item", kind, text + (f" \u00b7 day {day}" if day is not None else ""), ev, flag))
+        for day, order, _, iri, kind, text, ev, flag in rows:
+            dated = f" \u00b7 day {day}" if day is not None and order != 3 else ""   # a step says its own days
+            out.append(self.node(iri, "item", kind, text + dated, ev, flag))
         return out
 
     def layout(self) -> None:

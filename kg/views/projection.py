@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 import tempfile
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -44,6 +45,28 @@ def display_title(meta: dict, paper_id: str) -> str:
         return str(meta["title"])
     ident = f"PMID {meta['pmid']}" if meta.get("pmid") else f"doi:{meta['doi']}" if meta.get("doi") else paper_id
     return f"{ident}, {meta['year']}" if meta.get("year") else ident
+
+
+_NOT_TITLES = ("abstract", "background", "introduction", "case", "summary", "objective", "methods", "results")
+
+
+def title_from_text(text: str) -> str:
+    """The first line of a plain-text paper when it reads like a title, else ""."""
+    line = next((l.strip() for l in text.splitlines() if l.strip()), "")
+    words = line.split()
+    if not 3 <= len(words) <= 40 or len(line) > 250 or line.endswith(".") or \
+            line.lower().startswith(_NOT_TITLES) or not any(c.isalpha() for c in line):
+        return ""
+    return line
+
+
+def with_display_title(facts: PaperFacts, text: str) -> PaperFacts:
+    """The facts the views draw: a paper without a title is named by its first line when that reads like one.
+
+    Only the views use it; the graph's dct:title stays what the metadata says.
+    """
+    title = "" if facts.meta.get("title") else title_from_text(text)
+    return replace(facts, meta=facts.meta | {"title": title}) if title else facts
 
 
 def counts_label(treated: int | None, responders: int | None) -> str:

@@ -39,6 +39,23 @@ def _table(rows: list[dict]) -> list[str]:
     return [line(head), line(["-" * w for w in widths])] + [line(b) for b in body]
 
 
+def _uncounted(outcomes: list[dict]) -> list[str]:
+    """Findings the sums leave out because the paper gives no count of responders."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in outcomes:
+        if r["treated"] and not r["responders"] and r["outcome"] in ("improvement", "resolution"):
+            groups.setdefault((r["agents"] or r["route"] or "treatment", r["setting"]), []).append(r)
+    if not groups:
+        return []
+    out = ["Reported as a benefit without a count of responders, so not in the sums above:"]
+    for (agents, setting), rows in sorted(groups.items()):
+        studies = len({(r["paper"], r["source"], r["subject"]) for r in rows})
+        patients = sum(int(r["treated"]) for r in rows)
+        out.append(f"  {agents} ({setting.replace('_', '-')}): {studies} report{'s' if studies != 1 else ''}, "
+                   f"{patients} patients treated")
+    return out + [""]
+
+
 def report(out: Path) -> str:
     """The text of `kg report` for the build under ``out``."""
     summary = _rows(run_query(out, load_query("treatment_summary")))
@@ -54,6 +71,7 @@ def report(out: Path) -> str:
             continue
         rows.sort(key=lambda r: (r["level"] != "treatment", -int(r["treated"]), r["agents"]))
         lines += [SETTING_TITLES[setting]] + _table(rows) + [""]
+    lines += _uncounted(_rows(run_query(out, load_query("treatment_outcomes"))))
     counted = [l for l in links if l["status"] != "rejected"]
     lines.append(f"Duplicate reports: {len(links)} link{'s' if len(links) != 1 else ''}"
                  + (f" ({len(links) - len(counted)} rejected by a curator)" if len(counted) != len(links) else "")
