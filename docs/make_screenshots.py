@@ -15,7 +15,6 @@ REPO = Path(__file__).resolve().parent.parent
 IMAGES = REPO / "docs" / "images"
 SHOTS = [   # (file, page and fragment, window size)
     ("forest.png", "forest.html#row-0", "1100,1750"),
-    ("paper-timeline.png", "paper-pmid35896259.html", "1400,1000"),
     ("paper-graph.png", "paper-pmid35896259.html#fact=" + quote(
         "https://w3id.org/icans-kg/id/paper/pmid35896259/finding/case-2-t2", safe=""), "1400,1700"),
     ("astct.png", "paper-astct-grades.html", "1400,760"),

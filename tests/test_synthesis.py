@@ -264,3 +264,33 @@ def test_standard_doses_and_demographics_never_link_patients_whose_courses_disag
     e = paper("e", standard)                                     # nothing dated in common
     links = {(l.a.split("/")[-3], l.b.split("/")[-3]) for l in find_links([a, b, c, d, e])}
     assert links == {("a", "c")}
+
+
+def test_incremental_synthesis_equals_a_full_one(tmp_path):
+    """A build that adds papers compares only pairs with a new paper, and ends where a full build ends."""
+    corpus = make_corpus(tmp_path)
+    held = tmp_path / "held"
+    held.mkdir()
+    for name in ("abstract-2021", "series-2023"):
+        shutil.move(str(corpus / "papers" / name), str(held / name))
+    out = tmp_path / "out"
+    build(corpus, out)
+    assert not [l for l in rows(out, "duplicate_links") if l["kind"] == "same_patient"]   # one report of her yet
+    for name in ("abstract-2021", "series-2023"):
+        shutil.move(str(held / name), str(corpus / "papers" / name))
+    r = build(corpus, out)
+    assert sorted(r.annotated) == ["abstract-2021", "series-2023"]
+    full = tmp_path / "full"
+    build(corpus, full, full=True)
+    for name in ("graph.nq", "links.json", "proposed-links.json"):
+        assert (out / "synthesis" / name).read_bytes() == (full / "synthesis" / name).read_bytes(), name
+    assert len(rows(out, "duplicate_links")) == 6
+    # a changed paper's links are compared anew: the case report now says the patient is 59
+    text = (corpus / "papers" / "case-report-2022" / "paper.txt").read_text(encoding="utf-8")
+    (corpus / "papers" / "case-report-2022" / "paper.txt").write_text(text.replace("58-year-old", "64-year-old"),
+                                                                       encoding="utf-8")
+    build(corpus, out)
+    build(corpus, full, full=True)
+    assert (out / "synthesis" / "graph.nq").read_bytes() == (full / "synthesis" / "graph.nq").read_bytes()
+    pairs = {(l["paper"], l["other_paper"]) for l in rows(out, "duplicate_links") if l["kind"] == "same_patient"}
+    assert pairs == {("abstract-2021", "series-2023")}

@@ -123,7 +123,10 @@ def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, cor
         site.add(i, part["site"])
         synthesis.add(part["synthesis"])
     exports.close()
-    synthesized = _synthesis(staged, corpus, onto, synthesis)
+    # the previous build's links hold for pairs of unchanged papers (a full build compares every pair)
+    previous = out / SYNTHESIS_DIR if prev and not prev.get("_store_unusable") else None
+    synthesized = _synthesis(staged, corpus, onto, synthesis, {job.paper.id for job in todo} if previous else None,
+                             previous)
     site.write(staged / "html", synthesized)
     counts = {k: sum(per_paper[i]["facts"][k] for i in ids) for k in COUNTS}
     warnings = [w for i in ids for w in warnings_by_paper.get(i, [])] + list(synthesized.warnings)
@@ -136,9 +139,10 @@ def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, cor
     return report
 
 
-def _synthesis(staged: Path, corpus: Path, onto: Ontology, synthesis: Synthesis):
+def _synthesis(staged: Path, corpus: Path, onto: Ontology, synthesis: Synthesis, changed: set[str] | None,
+               previous: Path | None):
     """Links, summaries and checks across the papers: checked against the shapes, written, put in the store."""
-    result = synthesis.finish(corpus, onto)
+    result = synthesis.finish(corpus, onto, changed, previous)
     quads = result.quads()
     report = validate_quads(quads)
     if not report.conforms:

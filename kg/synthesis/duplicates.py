@@ -46,18 +46,18 @@ def course(tokens: tuple[str, ...]) -> dict[tuple, set]:
     Two reports of one patient may each leave details out, but never disagree: the same drug
     on other days only, another grade on the same day, other CSF values.
     """
-    out: dict[tuple, set] = defaultdict(set)
+    out: dict[tuple, set] = {}
     for t in tokens:
         kind, *rest = t.split("|")
         if kind == "adm":
-            out[("adm", rest[0])].add(rest[1])
+            out.setdefault(("adm", rest[0]), set()).add(rest[1])
         elif kind == "dose":
-            out[("dose", rest[0], rest[2])].add(rest[1])
+            out.setdefault(("dose", rest[0], rest[2]), set()).add(rest[1])
         elif kind == "grade":
-            out[("grade", rest[0], rest[1])].add(rest[2])
-            out[("gday", rest[0], rest[2])].add(rest[1])
+            out.setdefault(("grade", rest[0], rest[1]), set()).add(rest[2])
+            out.setdefault(("gday", rest[0], rest[2]), set()).add(rest[1])
         elif kind == "csf":
-            out[("csf",)].add((rest[0], rest[1]))
+            out.setdefault(("csf",), set()).add((rest[0], rest[1]))
     return out
 
 
@@ -185,7 +185,11 @@ def _describe(key: tuple, values: list, label) -> str:
     return "CSF opening pressure {}, lymphocytes {}".format(*values[0])
 
 
-def _patient_links(db: _Patients, label) -> list[Link]:
+def _patient_links(db: _Patients, label, changed: set[str] | None) -> list[Link]:
+    """same_patient links; with ``changed`` (paper IRIs), only pairs that involve a changed paper are compared."""
+    def fresh(a: str, b: str) -> bool:
+        return changed is None or _paper_of(a) in changed or _paper_of(b) in changed
+
     candidates: set[tuple[str, str]] = set()
     # blocks: same sex, age within a year, the same product (or one unknown); then at least one shared detail
     blocks: dict[tuple, dict[str, list[SubjectRecord]]] = defaultdict(lambda: defaultdict(list))
@@ -195,16 +199,26 @@ def _patient_links(db: _Patients, label) -> list[Link]:
             blocks[(s.sex, s.age)][s.cell_therapy or ""].append(s)
         else:
             loose.append(s)
+    # related papers (a citation, shared authors) have every pair of their patients compared below;
+    # other pairs must share MIN_SHARED dated details to be compared at all
+    dated = {s.iri: frozenset(t for t in s.tokens if not t.startswith("dose|")) for s in db.patients}
+    need = MIN_SHARED
+    touched = None if changed is None else {k for k, v in blocks.items()
+                                            if any(_paper_of(s.iri) in changed for ss in v.values() for s in ss)}
     for (sex, age), by_product in list(blocks.items()):
-        for other in (by_product, blocks.get((sex, age + 1), {})):
+        for key, other in (((sex, age), by_product), ((sex, age + 1), blocks.get((sex, age + 1), {}))):
+            if touched is not None and (sex, age) not in touched and key not in touched:
+                continue          # nothing new in either block: their pairs were compared by an earlier build
             for product, members in by_product.items():
                 targets = [y for p, ys in other.items() if not product or not p or p == product for y in ys]
                 for x in members:
-                    tx = set(x.tokens)
+                    dx = dated[x.iri]
+                    if len(dx) < need:
+                        continue
                     for y in targets:
-                        if x.iri < y.iri or other is not by_product:
-                            if not tx.isdisjoint(y.tokens):
-                                candidates.add(_pair(x.iri, y.iri))
+                        if (x.iri < y.iri or other is not by_product) and len(dx & dated[y.iri]) >= need \
+                                and fresh(x.iri, y.iri):
+                            candidates.add(_pair(x.iri, y.iri))
     posting = defaultdict(list)   # rare details bring in patients whose age or sex is unknown
     for s in db.patients:
         for t in s.tokens:
@@ -212,13 +226,13 @@ def _patient_links(db: _Patients, label) -> list[Link]:
     loose_iris = {s.iri for s in loose}
     for t, iris in posting.items():
         if len(iris) <= RARE and loose_iris.intersection(iris):
-            candidates.update(_pair(a, b) for a, b in combinations(sorted(iris), 2))
+            candidates.update(_pair(a, b) for a, b in combinations(sorted(iris), 2) if fresh(a, b))
     by_paper = defaultdict(list)
     for s in db.patients:
         by_paper[_paper_of(s.iri)].append(s.iri)
     for pair in db.related:
         x, y = sorted(pair)
-        candidates.update(_pair(a, b) for a in by_paper.get(x, []) for b in by_paper.get(y, []))
+        candidates.update(_pair(a, b) for a in by_paper.get(x, []) for b in by_paper.get(y, []) if fresh(a, b))
     links = []
     courses: dict[str, dict] = {}
     for a, b in sorted(candidates):
@@ -325,8 +339,18 @@ def _cited_paper_links(db: _Patients) -> list[Link]:
     return links
 
 
-def find_links(papers: list[PaperRecord], label=str) -> list[Link]:
-    """Every proposed link between the subjects of ``papers``, sorted; ``label`` names ontology terms in evidence."""
+def find_links(papers: list[PaperRecord], label=str, changed: set[str] | None = None,
+               previous: list[Link] = ()) -> list[Link]:
+    """Every proposed link between the subjects of ``papers``, sorted; ``label`` names ontology terms in evidence.
+
+    Incremental: with ``changed`` (the IRIs of the papers whose records changed since the build
+    that proposed ``previous``), a same_patient link between two unchanged papers is taken from
+    ``previous`` and only pairs that involve a changed paper are compared (a comparison depends
+    on the two records alone). Without ``changed`` every pair is compared.
+    """
     db = _Patients(papers)
-    links = _patient_links(db, label) + _cohort_links(db) + _study_links(db) + _cited_paper_links(db)
+    links = _patient_links(db, label, changed) + _cohort_links(db) + _study_links(db) + _cited_paper_links(db)
+    if changed is not None:
+        links += [l for l in previous if l.kind == "same_patient" and l.a in db.subjects and l.b in db.subjects
+                  and _paper_of(l.a) not in changed and _paper_of(l.b) not in changed]
     return sorted(links, key=lambda l: (l.a, l.b))

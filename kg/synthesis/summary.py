@@ -123,43 +123,51 @@ def _row_keys(x: FindingRecord, onto: Ontology) -> list[tuple[str, str, str]]:
 def summarize(papers: list[PaperRecord], links: list[Link], onto: Ontology) -> list[SummaryRow]:
     """The summary rows of ``papers`` with ``links`` applied, sorted by setting, level, agents."""
     subjects: dict[str, SubjectRecord] = {s.iri: s for p in papers for s in p.subjects}
-    paper_of = {s.iri: p.paper for p in papers for s in p.subjects}
     n_findings: dict[str, int] = defaultdict(int)
     for p in papers:
         for x in p.findings:
             n_findings[x.subject] += 1
     roots, superseded = same_patients(links)
+    priorities: dict[str, tuple] = {}
 
     def priority(iri: str) -> tuple:
-        return report_priority(subjects[iri], n_findings[iri])
+        if iri not in priorities:
+            priorities[iri] = report_priority(subjects[iri], n_findings[iri])
+        return priorities[iri]
 
+    keys_of: dict[tuple, list] = {}     # the rows of a treatment depend only on its agents and route
     rows: dict[tuple[str, str], dict] = {}
     for p in papers:
         for x in p.findings:
             if x.subject not in subjects:
                 continue
-            for agents, level, term in _row_keys(x, onto):
-                row = rows.setdefault((x.setting, agents), {"level": level, "term": term, "all": [], "papers": set()})
-                row["all"].append(x)
+            k = (x.agents, x.agents_label, x.route)
+            if k not in keys_of:
+                keys_of[k] = _row_keys(x, onto)
+            c = None if x.subject in superseded else x.counts()
+            for agents, level, term in keys_of[k]:
+                row = rows.get((x.setting, agents))
+                if row is None:
+                    row = rows[(x.setting, agents)] = {"level": level, "term": term, "all": [], "papers": set(),
+                                                       "clusters": {}}
+                row["all"].append(x.iri)
                 row["papers"].add(p.paper)
+                if c is not None:
+                    row["clusters"].setdefault(roots.get(x.subject, x.subject), {}).setdefault(
+                        x.subject, []).append((x.iri, c))
     out = []
     for (setting, agents), row in rows.items():
-        per_cluster: dict[str, dict[str, list[FindingRecord]]] = defaultdict(lambda: defaultdict(list))
-        for x in row["all"]:
-            if x.counts() is not None and x.subject not in superseded:
-                per_cluster[roots.get(x.subject, x.subject)][x.subject].append(x)
         treated = responders = 0
         counted = []
-        for members in per_cluster.values():
-            kept = min(members, key=priority)
-            counts = [x.counts() for x in members[kept]]
-            responders += max(r for r, _ in counts)
-            treated += max(t for _, t in counts)
-            counted += [x.iri for x in members[kept]]
+        for members in row["clusters"].values():
+            kept = next(iter(members)) if len(members) == 1 else min(members, key=priority)
+            found = members[kept]
+            responders += max(c[0] for _, c in found)
+            treated += max(c[1] for _, c in found)
+            counted += [iri for iri, _ in found]
         if treated:
-            out.append(SummaryRow(agents, setting, row["level"], len(row["papers"]), len(per_cluster), treated,
-                                  responders, tuple(sorted(counted)), tuple(sorted(x.iri for x in row["all"])),
-                                  row["term"]))
+            out.append(SummaryRow(agents, setting, row["level"], len(row["papers"]), len(row["clusters"]), treated,
+                                  responders, tuple(sorted(counted)), tuple(sorted(row["all"])), row["term"]))
     return _without_repeats(out, onto)
 
 

@@ -55,8 +55,10 @@ def _summary(q: _Quads, r: SummaryRow) -> None:
         q.lit(s, NS + name, value, XSD + "decimal")
     for f in r.counted:
         q.iri(s, NS + "countedFinding", f)
-    for f in r.supporting:
-        q.iri(s, NS + "supportingFinding", f)
+    counted = set(r.counted)
+    for f in r.supporting:   # the row's other findings: duplicates, no counts
+        if f not in counted:
+            q.iri(s, NS + "otherFinding", f)
 
 
 def _link(q: _Quads, link: Link) -> None:
@@ -113,7 +115,7 @@ def _check(q: _Quads, c: CheckRecord, paper: str) -> None:
 
 
 def synthesis_quads(rows: list[SummaryRow], links: list[Link], checks: list[tuple[str, CheckRecord]]) -> list[Quad]:
-    """The sorted quads of the synthesis graph; ``checks`` are (paper id, check)."""
+    """The quads of the synthesis graph; ``checks`` are (paper id, check)."""
     q = _Quads()
     q.iri(ACTIVITY, RDF + "type", PROV + "Activity")
     q.lit(ACTIVITY, RDFS + "label", "kg build: treatment summaries, duplicate links, ASTCT checks")
@@ -123,4 +125,4 @@ def synthesis_quads(rows: list[SummaryRow], links: list[Link], checks: list[tupl
         _link(q, link)
     for paper, c in checks:
         _check(q, c, paper)
-    return sorted(q.quads, key=str)
+    return list(q.quads)   # unordered: to_nquads writes them sorted
