@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from .errors import KgError
+from .ingest.fetch import BIOC, EUTILS
 from .ingest.readers import READERS
 from .settings import option
 from .views.mentions import MENTION_FORMATS
@@ -28,7 +29,7 @@ def cli():
 
 
 @cli.command()
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path), required=False)
 @click.option("--id", "paper_id", metavar="ID", help="Paper id (default: from PMID, DOI or the file name).")
 @option("corpus")
 @click.option("--format", "fmt", type=click.Choice(list(READERS)), default=None,
@@ -36,21 +37,37 @@ def cli():
 @click.option("--title", default="", help="Title metadata.")
 @click.option("--year", type=int, default=None, help="Publication year.")
 @click.option("--doi", default="", help="DOI metadata.")
-@click.option("--pmid", default="", help="PMID metadata.")
+@click.option("--pmid", default="", help="PMID: without PATH, fetch the paper from PubMed/PMC; with PATH, metadata.")
+@click.option("--pmcid", default="", help="PMCID: without PATH, fetch the open-access full text from PMC.")
+@click.option("--eutils-url", default=EUTILS, show_default=True, envvar="KG_EUTILS_URL", metavar="URL",
+              help="E-utilities base URL for --pmid/--pmcid (env KG_EUTILS_URL).")
+@click.option("--bioc-url", default=BIOC, show_default=True, envvar="KG_BIOC_URL", metavar="URL",
+              help="BioC API base URL (PMC open access) for --pmid/--pmcid (env KG_BIOC_URL).")
 @click.option("--replace", is_flag=True, help="Overwrite papers with the same id.")
-def add(path, paper_id, corpus, fmt, title, year, doi, pmid, replace):
-    """Add a paper (plain text, PubMed XML, JATS/PMC XML, BioC XML/JSON) to the corpus.
+def add(path, paper_id, corpus, fmt, title, year, doi, pmid, pmcid, eutils_url, bioc_url, replace):
+    """Add a paper (plain text, PubMed XML, JATS/PMC XML, BioC XML/JSON), or fetch one by PMID/PMCID.
 
-    Example: kg add case-report.txt --id smith-2024 --pmid 12345678
+    Example: kg add case-report.txt --id smith-2024 --pmid 12345678   or   kg add --pmid 35896259
     """
     from .ingest.corpus import add_paper
+    from .ingest.fetch import Sources, add_fetched
+    meta = {"title": title, "year": year, "doi": doi}
+    note = ""
     try:
-        papers = add_paper(corpus, path, paper_id, {"title": title, "year": year, "doi": doi, "pmid": pmid},
-                           replace, fmt)
+        if path is None:
+            papers, note = add_fetched(corpus, pmid, pmcid, paper_id, meta, replace, Sources(eutils_url, bioc_url))
+        else:
+            papers = add_paper(corpus, path, paper_id, meta | {"pmid": pmid, "pmcid": pmcid}, replace, fmt)
     except KgError as e:
         _fail(e)
     for paper in papers:
-        click.echo(f"added {paper.id} ({len(paper.text)} characters) to {corpus}")
+        kept = ""
+        if paper.kept:
+            kept = f"; kept its {', '.join(paper.kept)}"
+            if paper.text_changed:
+                kept += " (the text changed: `kg build` warns about entries that no longer match)"
+        verb = "replaced {} ({} characters{}) in {}" if paper.replaced else "added {} ({} characters{}) to {}"
+        click.echo(verb.format(paper.id, len(paper.text), ", " + note if note else "", corpus) + kept)
 
 
 @cli.command()
@@ -75,15 +92,18 @@ def annotate(path, fmt, labels):
 @option("out")
 @option("jobs")
 @click.option("--full", is_flag=True, help="Re-annotate every paper instead of reusing unchanged ones.")
-def build(corpus, out, jobs, full):
+@option("curator")
+@option("orcid")
+def build(corpus, out, jobs, full, curator, orcid):
     """Annotate every paper, extract facts, write RDF, the store and the HTML graph.
 
     Example: kg build --corpus corpus --out outputs
     """
     from .build import build as run_build
+    from .curation.curator import resolve_curator
     progress = (lambda msg: click.echo(f"\r{msg[:70]:<70}", err=True, nl=False)) if sys.stderr.isatty() else None
     try:
-        r = run_build(corpus, out, progress, jobs=jobs, full=full)
+        r = run_build(corpus, out, progress, jobs=jobs, full=full, curator=resolve_curator(curator, orcid))
         if progress:
             click.echo("", err=True)
     except KgError as e:
@@ -91,8 +111,9 @@ def build(corpus, out, jobs, full):
     for w in r.warnings:
         click.echo(f"warning: {w}", err=True)
     facts = ", ".join(f"{v} {k}" for k, v in r.facts.items())
+    skipped = f" ({len(r.skipped)} skipped: {', '.join(r.skipped)}; see the warnings)" if r.skipped else ""
     click.echo(f"built {r.papers} paper{'s' if r.papers != 1 else ''}: {r.mentions} mentions, {facts}, "
-               f"{r.quads} quads -> {out}")
+               f"{r.quads} quads -> {out}{skipped}")
 
 
 @cli.command()
@@ -191,23 +212,34 @@ def validate(out):
 @option("timeout")
 @option("max_rows")
 @option("max_request_bytes")
-def serve(out, host, port, timeout, max_rows, max_request_bytes):
-    """Serve the built graph over the SPARQL 1.1 Protocol (read-only) and the HTML views.
+@option("corpus")
+@option("curator")
+@option("orcid")
+@click.option("--cors", metavar="ORIGIN", default=None,
+              help="Web origins (comma-separated, or *) whose pages may read SPARQL results, e.g. https://yasgui.org; "
+                   "none by default.")
+def serve(out, host, port, timeout, max_rows, max_request_bytes, corpus, curator, orcid, cors):
+    """Serve the built graph over the SPARQL 1.1 Protocol (read-only), the HTML views and the review pages.
 
-    Example: kg serve --port 7878   (then: curl 'http://127.0.0.1:7878/sparql?query=ASK{}')
+    Example: kg serve --curator "Jane Doe"   (then open http://127.0.0.1:7878/review/)
     """
     import signal
     import time
 
+    from .curation.curator import resolve_curator
+    from .views.review_app import PREFIX, ReviewApp
     from .views.serve import Limits, SparqlServer
-    server = SparqlServer(out, host, port, Limits(timeout, max_rows, max_request_bytes))
     try:
+        review = ReviewApp(corpus, resolve_curator(curator, orcid), max_request_bytes)
+        server = SparqlServer(out, host, port, Limits(timeout, max_rows, max_request_bytes), apps=(review,), cors=cors)
         server.start()
     except KgError as e:
         _fail(e)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the engine on `kill` too
     click.echo(f"SPARQL endpoint: {server.url}")
-    click.echo(f"HTML graph:      http://{server.host}:{server.port}/html/index.html  (Ctrl-C stops)")
+    click.echo(f"HTML graph:      http://{server.host}:{server.port}/html/index.html")
+    who = f"as {review.curator.name}" if review.curator else "read-only (--curator NAME to record decisions)"
+    click.echo(f"Review pages:    http://{server.host}:{server.port}{PREFIX}/  {who}  (Ctrl-C stops)")
     try:
         while True:
             time.sleep(3600)
@@ -236,17 +268,22 @@ def push(endpoint, out):
 @cli.command()
 @click.argument("paper_id")
 @option("corpus")
-def review(paper_id, corpus):
-    """Write corpus/papers/ID/curation.yaml: every extracted fact, to accept, reject or edit.
+@option("curator")
+@option("orcid")
+def review(paper_id, corpus, curator, orcid):
+    """Write or refresh corpus/papers/ID/curation.yaml: every fact with its sentence, to accept, reject or edit.
 
-    Example: kg review pmid35896259   (edit the file, then kg build)
+    Example: kg review pmid35896259 --curator "Jane Doe"   (edit the file or use kg serve, then kg build)
     """
+    from .curation.curator import resolve_curator
     from .curation.review import review_paper
     try:
-        path, n = review_paper(corpus, paper_id)
+        r = review_paper(corpus, paper_id, resolve_curator(curator, orcid))
     except KgError as e:
         _fail(e)
-    click.echo(f"wrote {n} facts to {path}; set status to reject or edit, add missing facts under 'add', then kg build")
+    marks = "".join(f", {n} marked {what}" for n, what in ((r.stale, "stale"), (r.unmatched, "unmatched")) if n)
+    click.echo(f"wrote {r.entries} entries to {r.path} ({r.new} new{marks}); "
+               "set status to reject or edit, add missing facts under 'add', then kg build")
 
 
 @cli.command()

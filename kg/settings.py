@@ -37,6 +37,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("port", 7878, "Port to listen on.", int, "N"),
     Setting("max_rows", 100_000, "Largest result returned; a larger one gets an error, never a silent cut.", int, "N"),
     Setting("max_request_bytes", 100_000, "Largest query or request body accepted, in bytes.", int, "N"),
+    Setting("curator", None, "Curator who signs curation decisions (default: [curator] of the config file).",
+            str, "NAME"),
+    Setting("orcid", None, "The curator's ORCID iD, e.g. 0000-0002-1825-0097.", str, "ID"),
 )}
 
 

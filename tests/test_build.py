@@ -6,7 +6,7 @@ import json
 import pytest
 
 from kg.build import build
-from kg.errors import BuildError, CorpusError, QueryError, StoreMissingError
+from kg.errors import BuildError, QueryError, StoreMissingError
 from kg.views.query import load_query, query_names, run_query
 from kg.views.results import format_result
 from kg.graph.validate import validate_nquads
@@ -81,10 +81,14 @@ def test_failed_build_keeps_previous_outputs(built, corpus_copy, tmp_path):
     before = (out / "rdf" / "pmid35896259.nq").read_bytes()
     meta = corpus_copy / "papers" / "pmid35896259" / "meta.json"
     meta.write_text('{"id": "pmid35896259",\n "year": 2022,,\n}', encoding="utf-8")
-    with pytest.raises(CorpusError, match=r"meta.json:2:15: malformed metadata"):
-        build(corpus_copy, out)
+    report = build(corpus_copy, out)   # the paper is skipped, named, and keeps its last good graph
+    assert report.skipped == ("pmid35896259",)
+    assert any("meta.json:2:15: malformed metadata" in w and "previous graph is kept" in w for w in report.warnings)
     assert (out / "rdf" / "pmid35896259.nq").read_bytes() == before
     assert rows(out, "citations")[1][0] == "pmid35896259"
+    with pytest.raises(BuildError, match=r"meta.json:2:15: malformed metadata"):
+        build(corpus_copy, tmp_path / "fresh")   # nothing to fall back on
+    assert not (tmp_path / "fresh").exists()
 
 
 def test_build_refuses_to_overwrite_a_foreign_folder(corpus_copy, tmp_path):

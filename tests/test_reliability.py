@@ -92,23 +92,34 @@ def test_bom_and_crlf_are_kept_byte_for_byte(text, tmp_path):
     assert ann.mentions and all(text[m.start:m.end] == m.text for m in ann.mentions)
 
 
-def test_fifty_megabytes_are_added(tmp_path):
-    path = tmp_path / "big.txt"
+def test_what_can_never_be_built_is_refused_at_add(tmp_path):
+    """50 MB, or one character over the annotator's 1,000,000, is refused; exactly the limit is added."""
+    from kg.ingest.corpus import MAX_CHARS
+
     line = "A 50-year-old man received IT methotrexate 12 mg on day 9 and improved (4).\n"
-    path.write_text(line * (50_000_000 // len(line) + 1), encoding="utf-8")
-    r = kg("add", path, "--corpus", tmp_path / "corpus")
-    assert r.exit_code == 0
-    assert (tmp_path / "corpus" / "papers" / "big" / "paper.txt").stat().st_size == path.stat().st_size
+    big = tmp_path / "big.txt"
+    big.write_text(line * (50_000_000 // len(line) + 1), encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    r = kg("add", big, "--corpus", corpus)
+    assert r.exit_code == 1 and r.output.startswith(f"Error: {big}: 50,000,") and "at most 1,000,000" in r.output
+    over = tmp_path / "over.txt"
+    over.write_text("x" * (MAX_CHARS + 1), encoding="utf-8")
+    assert kg("add", over, "--corpus", corpus).exit_code == 1
+    assert not (corpus / "papers").exists() or not any((corpus / "papers").iterdir())
+    ok = tmp_path / "limit.txt"
+    ok.write_text("é" * MAX_CHARS, encoding="utf-8")   # characters, not bytes (2,000,000 bytes here)
+    assert kg("add", ok, "--corpus", corpus).exit_code == 0
 
 
 def test_corrupt_metadata_names_file_and_line(corpus_copy, tmp_path):
     out = tmp_path / "out"
     assert kg("build", "--corpus", corpus_copy, "--out", out).exit_code == 0
-    before = tree_digest(out)
+    before = tree_digest(out / "rdf")
     (corpus_copy / "papers" / "pmid35896259" / "meta.json").write_text('{\n "id": "x"\n "year": 1}', encoding="utf-8")
     r = kg("build", "--corpus", corpus_copy, "--out", out)
-    assert r.exit_code == 1 and "meta.json:3:" in r.output and r.output.count("\n") == 1
-    assert tree_digest(out) == before
+    assert r.exit_code == 0 and "1 skipped: pmid35896259" in r.output
+    assert [line for line in r.output.splitlines() if "meta.json:3:" in line][0].startswith("warning: pmid35896259: ")
+    assert tree_digest(out / "rdf") == before
 
 
 def test_query_errors_are_clean(built):

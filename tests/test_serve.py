@@ -100,16 +100,21 @@ def test_limits_are_explicit(server):
     assert status == 503 and b"timed out" in body and time.time() - t0 < 15
 
 
-def test_cors_page_and_static_files(server):
-    status, headers, body = http(server.url.replace("/sparql", "/"))
-    assert status == 200 and headers["Access-Control-Allow-Origin"] == "*"
+def test_cors_page_and_static_files(server, built):
+    status, headers, body = http(server.url.replace("/sparql", "/"), headers={"Origin": "https://evil.example"})
+    assert status == 200 and "Access-Control-Allow-Origin" not in headers   # no CORS unless --cors says so
     assert b"refractory_responders" in body and b'href="html/index.html"' in body
+    with SparqlServer(built, port=0, cors="https://yasgui.org") as yasgui:
+        ask = yasgui.url + "?query=" + urllib.parse.quote("ASK {}")
+        assert http(ask, headers={"Origin": "https://yasgui.org"})[1]["Access-Control-Allow-Origin"] == "https://yasgui.org"
+        assert "Access-Control-Allow-Origin" not in http(ask, headers={"Origin": "https://evil.example"})[1]
+        status, headers, _ = http(yasgui.url, method="OPTIONS", headers={"Origin": "https://yasgui.org"})
+        assert status == 204 and "POST" in headers["Access-Control-Allow-Methods"]
     status, _, _ = http(server.url.replace("/sparql", "/html/index.html"))
     assert status == 200
-    for bad in ("/html/../build.json", "/html/%2e%2e/build.json", "/html/..%2fstore/CURRENT"):
+    for bad in ("/html/../build.json", "/html/%2e%2e/build.json", "/html/..%2fstore/CURRENT", "/html/%00",
+                "/html/a%00b.html", "/html/%ff%fe", "/html/" + "a" * 5000):
         assert http(server.url.replace("/sparql", bad))[0] == 404, bad
-    status, headers, _ = http(server.url, method="OPTIONS")
-    assert status == 204 and "POST" in headers["Access-Control-Allow-Methods"]
 
 
 def test_push_to_a_real_oxigraph_server(built, tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from .model import Candidate
-from ..text.numbers import CARDINALS, ORDINAL_RE, ordinal_number, roman_number, to_number, word_number
+from ..text.numbers import CARDINALS, NUMBER_RE, ORDINAL_RE, ordinal_number, roman_number, to_number, word_number
 
 _SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
@@ -25,7 +25,7 @@ _UNIT = {"mg": "mg", "milligram": "mg", "milligrams": "mg", "g": "g", "gram": "g
 
 _DAY_WORDS = "|".join(w for w, n in CARDINALS.items() if n <= 20)
 _DAY = re.compile(
-    rf"\b[Dd]ay\s*([+-]?)\s*(\d{{1,3}}|(?:{_DAY_WORDS})\b)\b(?!\s*(?:-|to)\s*\d)"
+    rf"\b[Dd]ay\s*(?:\((?:POD|D|PID)\)\s*)?([+-]?)\s*(\d{{1,3}}|(?:{_DAY_WORDS})\b)\b(?!\s*(?:-|to)\s*\d)"
     r"(\s*(?:post[- ]?(?:infusion|CAR[- ]?T(?:[- ]?cell)?(?:\s+infusion)?|transplant(?:ation)?)"
     r"|after\s+(?:the\s+)?(?:CAR[- ]?T[- ]?(?:cell\s+)?)?infusion))?")
 _DAY_D = re.compile(r"(?P<a>D(?<![\w/]D)\s?(?P<sign>[+-])\s?(?P<n1>\d{1,3}))\b"
@@ -39,7 +39,9 @@ _DAY_ITEM = re.compile(r"[+-]?\s?\d{1,3}\b")
 _INFUSION = r"(?:the\s+)?(?:CAR[- ]?T(?:[- ]?cells?)?(?:\s+(?:cell\s+)?(?:infusion|therapy))?|cell\s+infusion|infusion)"
 # "the 7th day", "on the third day after infusion", "Five days post-CAR T-cell infusion"
 _ORDINAL_DAY = re.compile(rf"\bthe\s+(?P<ord>{ORDINAL_RE})\s+day\b(?P<anchor>\s+(?:after|post|following)[- ]?{_INFUSION})?", re.I)
-_DAYS_AFTER = re.compile(rf"\b(?P<n>\d{{1,3}}|{'|'.join(w for w, n in CARDINALS.items() if 1 <= n <= 30)})\s+days?\s+"
+# "on the day of her tisagenlecleucel infusion": day 0
+_INFUSION_DAY = re.compile(r"\b(?:the\s+)?day\s+of\s+(?:the\s+|her\s+|his\s+|their\s+)?(?:[\w-]+\s+){0,3}?infusion\b", re.I)
+_DAYS_AFTER = re.compile(rf"\b(?P<n>\d{{1,3}}|a|one|{'|'.join(w for w, n in CARDINALS.items() if 1 <= n <= 30)})\s+(?P<unit>days?|weeks?)\s+"
                          rf"(?:after|post|following)[- ]?{_INFUSION}", re.I)
 
 _ROMAN_RE = r"(?:III|II|IV|V|I)"
@@ -75,10 +77,29 @@ _OPENING = re.compile(
     r"opening pressure\b[^.;\d]{0,25}?(\d+(?:\.\d+)?)\s*(cm\s*(?:of\s*)?(?:H2O|H₂O|water)(?:\s*\(H2O\))?|cmH2O|cm\s*H2O|mm\s*Hg|mmHg)?", re.I)
 _LYMPHS = re.compile(r"(?<![\w.%])(\d+(?:\.\d+)?)\s*(?:lymphocytes|lymphs)\b(?!\s*%)|\blymphocytes?\s*(?:of|:|were|was|count(?: of)?)\s*(\d+(?:\.\d+)?)(?!\s*%)", re.I)
 
+_N = rf"(?:{NUMBER_RE}|a|an)"
 _REL = re.compile(
-    r"\b(?:(a|one|two|three|four|five|\d+)\s+days?\s+later|(the\s+)?(next|following)\s+day"
-    r"|within\s+(24|48|72)\s+(?:hours|h)\b|within\s+(a|one|two|three|\d+)\s+days?\b"
-    r"|(the\s+)?same\s+day|(24|48|72)\s+(?:hours|h)\s+later)", re.I)
+    rf"\b(?:(?P<days>{_N})\s+days?\s+later|(?:the\s+)?(?P<next>next|following)\s+(?:day|morning)"
+    rf"|within\s+(?P<hw>{_N})\s+(?:hours|h|hrs)\b|within\s+(?P<dw>{_N})\s+days?\b"
+    rf"|(?:the\s+)?(?P<same>same)\s+(?:day|evening|afternoon)|(?P<hl>{_N})\s+(?:hours|h|hrs)\s+later"
+    rf"|(?P<wl>{_N})\s+weeks?\s+later)", re.I)
+
+
+def near(pattern: re.Pattern, anchor: re.Pattern, t: str, before: int = 40, after: int = 60):
+    """The matches of ``pattern`` in ``t`` found around the hits of a cheap ``anchor`` (words every
+    match contains), left to right, without overlaps: a pattern that opens with a number or an
+    alternation is then not tried at every character of a paper."""
+    end = 0
+    for a in anchor.finditer(t):
+        if a.start() < end:
+            continue
+        for m in pattern.finditer(t, max(end, a.start() - before), min(len(t), a.end() + after)):
+            if m.start() <= a.start() and m.end() >= a.end():
+                end = m.end()
+                yield m
+                break
+            if m.start() > a.start():
+                break
 
 
 def find_doses(t: str):
@@ -116,6 +137,13 @@ def find_doses(t: str):
 _NOT_INFUSION_DAY = re.compile(r"\b(?:hospital|admission|illness|post-?operative|cycle|study|treatment|steroid|ICU)\s*$", re.I)
 
 
+_A_DAY_OF = re.compile(r"\bday\s+of\b", re.I)
+_A_AFTER = re.compile(r"\b(?:days?|weeks?)\s+(?:after|post|following)", re.I)
+_A_REL = re.compile(r"\b(?:later|next|following|within|same)\b", re.I)
+_A_DURATION = re.compile(r"\bfor\b|[x×]\s?\d", re.I)
+_A_AGE_SEX = re.compile(r"\d\s?/\s?[MF]\b|\b[MF]\s?/\s?\d")
+
+
 def find_days(t: str):
     out = []
     listed = []
@@ -129,8 +157,12 @@ def find_days(t: str):
         listed.append((m.start(), m.end()))
     for m in _ORDINAL_DAY.finditer(t):
         out.append(Candidate(m.start(), m.end(), "DAY", (("day", ordinal_number(m.group("ord"))),), ()))
-    for m in _DAYS_AFTER.finditer(t):
-        n = word_number(m.group("n"))
+    for m in near(_INFUSION_DAY, _A_DAY_OF, t):
+        out.append(Candidate(m.start(), m.end(), "DAY", (("day", 0),), ()))
+    for m in near(_DAYS_AFTER, _A_AFTER, t):
+        n = 1 if m.group("n").lower() == "a" else word_number(m.group("n"), allow_one_words=True)
+        if n is not None and m.group("unit").lower().startswith("week"):
+            n *= 7
         if n is not None:
             out.append(Candidate(m.start(), m.end(), "DAY", (("day", n),), ()))
     for m in _DAY.finditer(t):
@@ -245,7 +277,8 @@ def find_citations(t: str, ref_count: int | None = None):
             continue                # beyond the reference list: a count
         if not square:
             before = t[max(0, m.start() - 40):m.start()]
-            if _NUMBER_JUST_BEFORE.search(before) or (not lone and _NUM_BEFORE.search(before)):
+            listed = ref_count is not None and "," in m.group(2) and "-" not in m.group(2) and "–" not in m.group(2)
+            if _NUMBER_JUST_BEFORE.search(before) or (not lone and not listed and _NUM_BEFORE.search(before)):
                 continue            # "50 days (23-62)", "7 (1-16)": a range or count; "5 patients (12)" is a citation
             after = t[m.end():m.end() + 12]
             if lone and re.match(r"\s+(?:or|patients?|cases?|of\s+\d)\b", after):
@@ -261,7 +294,7 @@ def find_people(t: str):
     out = []
     for m in _AGE.finditer(t):
         out.append(Candidate(m.start(), m.end(), "AGE", (("age", int(m.group(1) or m.group(2) or m.group(3))),), ()))
-    for m in _AGE_SEX.finditer(t):
+    for m in near(_AGE_SEX, _A_AGE_SEX, t, 4, 4):
         age, sex = m.group("a") or m.group("a2"), m.group("s") or m.group("s2")
         a, b = (m.span("a"), m.span("s")) if m.group("a") else (m.span("a2"), m.span("s2"))
         out.append(Candidate(a[0], a[1], "AGE", (("age", int(age)),), ()))
@@ -295,18 +328,21 @@ def find_relative_days(t: str):
     out = []
     if not _REL_CUE.search(t.lower()):
         return out
-    for m in _REL.finditer(t):
-        g = m.groups()
-        if g[0]:
-            off = word_number(g[0], allow_one_words=True)
-        elif g[2]:
+    for m in near(_REL, _A_REL, t):
+        def n(key: str) -> int | None:
+            w = m.group(key).lower()
+            return 1 if w in ("a", "an") else word_number(w, allow_one_words=True)
+        if m.group("days"):
+            off = n("days")
+        elif m.group("next"):
             off = 1
-        elif g[3]:
-            off = int(g[3]) // 24
-        elif g[4]:
-            off = word_number(g[4], allow_one_words=True)
-        elif g[6]:
-            off = int(g[6]) // 24
+        elif m.group("hw") or m.group("hl"):
+            h = n("hw" if m.group("hw") else "hl")
+            off = h // 24 if h is not None else None    # "36 hours later" from a morning: the next day
+        elif m.group("dw"):
+            off = n("dw")
+        elif m.group("wl"):
+            off = 7 * n("wl") if n("wl") is not None else None
         else:
             off = 0
         if off is None:
@@ -342,7 +378,7 @@ def find_schedules(t: str):
             key = re.sub(r"\s+", " ", m.group("word").lower())
             freq = "q8h" if key.startswith("three times") else "q6h" if key.startswith("four times") else _WORD_FREQ.get(key, key)
         out.append(Candidate(m.start(), m.end(), "FREQUENCY", (("frequency", freq),), ()))
-    for m in _DURATION.finditer(t):
+    for m in near(_DURATION, _A_DURATION, t):
         if m.group("n"):
             n, unit = word_number(m.group("n")), m.group("unit").lower().rstrip("s")
         else:

@@ -15,11 +15,12 @@ __all__ = ["BuildReport", "build"]
 
 
 def build(corpus: Path, out: Path, progress: Callable[[str], None] | None = None, jobs: int | None = None,
-          full: bool = False) -> BuildReport:
+          full: bool = False, curator=None) -> BuildReport:
     """Build the graph of every paper in ``corpus`` into ``out``; the old outputs stay until it succeeds.
 
+    ``curator`` (a kg.curation.curator.Curator) signs curation decisions their file does not sign.
     Example: ``kg.build(Path("corpus"), Path("outputs"))`` does what `kg build` does.
     """
     from .run import run
 
-    return run(Path(corpus), Path(out), progress, jobs, full)
+    return run(Path(corpus), Path(out), progress, jobs, full, curator)

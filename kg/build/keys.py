@@ -24,13 +24,17 @@ def code_digest() -> str:
     return h.hexdigest()[:16]
 
 
-def paper_key(paper: Paper, meta: dict, corpus: Path, onto_digest: str) -> str:
-    """What a paper's outputs depend on; ``meta`` (from linked_meta) carries the text's sha256."""
+def paper_key(paper: Paper, meta: dict, corpus: Path, onto_digest: str, curator=None) -> str:
+    """What a paper's outputs depend on; ``meta`` (from linked_meta) carries the text's sha256, and the
+    build's curator signs the decisions of a curation file that signs none."""
     h = hashlib.sha256()
     h.update(json.dumps(meta, sort_keys=True, default=str).encode())
-    for name, path in sorted(side_files(corpus, paper.id).items()):
+    side = side_files(corpus, paper.id)
+    for name, path in sorted(side.items()):
         h.update(name.encode())
         h.update(path.read_bytes())
+    if side and curator is not None:
+        h.update(repr((curator.name, curator.orcid)).encode())
     h.update(code_digest().encode())
     h.update(onto_digest.encode())
     return h.hexdigest()[:24]

@@ -8,30 +8,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import BuildError
+from ..outputs import MARKER, alive, lock_path, recover
 
-MARKER = "build.json"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def recover(out: Path) -> None:
-    """If a build died between its two renames, put the previous outputs back."""
-    out = Path(out)
-    if out.exists():
-        return
-    olds = sorted(out.parent.glob(f".{out.name}.old-*")) if out.parent.exists() else []
-    for old in olds:
-        if (old / MARKER).exists():
-            os.replace(old, out)
-            return
+__all__ = ["MARKER", "build_lock", "recover", "remove_leftovers", "staging_dir", "switch_in"]
 
 
 @contextmanager
@@ -39,28 +18,40 @@ def build_lock(out: Path):
     """Refuse a second concurrent build of the same outputs; detect stale locks."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    lock = out.parent / f".{out.name}.lock"
+    lock = lock_path(out)
     for _ in range(2):
+        tmp = lock.with_name(f"{lock.name}.{os.getpid()}")
+        tmp.write_text(str(os.getpid()))
         try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            os.write(fd, str(os.getpid()).encode())
-            os.close(fd)
+            os.link(tmp, lock)   # created with its pid in one step: no reader ever sees an empty lock
             break
         except FileExistsError:
             try:
                 pid = int(lock.read_text().strip() or "0")
             except (OSError, ValueError):
                 pid = 0
-            if pid and _alive(pid) and pid != os.getpid():
+            if pid and alive(pid) and pid != os.getpid():
                 raise BuildError(f"{out}: another `kg build` (pid {pid}) is writing these outputs; "
                                  f"wait for it or remove {lock} if that process is gone") from None
             lock.unlink(missing_ok=True)   # stale: its process is gone
+        finally:
+            tmp.unlink(missing_ok=True)
     else:
         raise BuildError(f"{lock}: cannot take the build lock")
     try:
         yield
     finally:
         lock.unlink(missing_ok=True)
+
+
+def remove_leftovers(out: Path) -> None:
+    """Staging and old folders of builds that were killed (call with the build lock held)."""
+    out = Path(out)
+    if not out.parent.exists():
+        return
+    for p in list(out.parent.glob(f".{out.name}.tmp-*")) + \
+            (list(out.parent.glob(f".{out.name}.old-*")) if out.exists() else []):
+        shutil.rmtree(p, ignore_errors=True)
 
 
 def staging_dir(out: Path) -> Path:

@@ -18,3 +18,4 @@ class BuildReport:
     facts: dict
     warnings: tuple[str, ...] = ()
     annotated: tuple[str, ...] = ()   # papers annotated anew (the others were reused)
+    skipped: tuple[str, ...] = ()     # papers that could not be built (named in warnings)

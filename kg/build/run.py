@@ -30,23 +30,26 @@ from ..synthesis.triples import SYNTHESIS_GRAPH
 from ..views.html import SiteBuilder
 from ..views.projection import ExportWriter
 from .keys import code_digest, paper_key
-from .outdir import MARKER, build_lock, recover, staging_dir, switch_in
+from .outdir import MARKER, build_lock, recover, remove_leftovers, staging_dir, switch_in
 from .report import COUNTS, BuildReport
-from .worker import Job, default_jobs, process_all
+from .worker import Failure, Job, default_jobs, process_all
 
 
 def run(corpus: Path, out: Path, progress: Callable[[str], None] | None = None, jobs: int | None = None,
-        full: bool = False) -> BuildReport:
+        full: bool = False, curator=None) -> BuildReport:
     """Build the graph of every paper in ``corpus`` into ``out`` (see kg.build.build)."""
-    papers = load_corpus(corpus)
-    if not papers:
+    problems: dict[str, str] = {}
+    papers = load_corpus(corpus, problems)
+    if not papers and not problems:
         raise BuildError(f"{corpus}: no papers; add one with `kg add PATH --corpus {corpus}`")
     onto = load_ontology()
     recover(out)
     with build_lock(out):
+        remove_leftovers(out)
         staged = staging_dir(out)
         try:
-            report = _build_into(staged, papers, onto, progress, corpus, out, jobs or default_jobs(), full)
+            report = _build_into(staged, papers, problems, onto, progress, corpus, out, jobs or default_jobs(), full,
+                                 curator)
             switch_in(staged, out)
         except KgError:
             shutil.rmtree(staged, ignore_errors=True)
@@ -55,7 +58,7 @@ def run(corpus: Path, out: Path, progress: Callable[[str], None] | None = None, 
             shutil.rmtree(staged, ignore_errors=True)
             raise BuildError(f"build failed ({type(e).__name__}: {e}); the previous outputs in {out} are untouched") from e
     return BuildReport(out, report["papers"], report["mentions"], report["quads"], report["facts"],
-                       tuple(report["warnings"]), tuple(report.pop("_annotated")))
+                       tuple(report["warnings"]), tuple(report.pop("_annotated")), tuple(report["skipped"]))
 
 
 def _previous(out: Path, onto_digest: str) -> dict:
@@ -74,8 +77,13 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
-def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, corpus: Path, out: Path, jobs: int,
-                full: bool) -> dict:
+def _artifacts(folder: Path, pid: str) -> list[Path]:
+    return [folder / "rdf" / f"{pid}.nq", folder / "mentions" / f"{pid}.json",
+            folder / "projection" / f"{pid}.json", folder / "html" / f"paper-{pid}.html"]
+
+
+def _build_into(staged: Path, papers: list[Paper], problems: dict[str, str], onto: Ontology, progress, corpus: Path,
+                out: Path, jobs: int, full: bool, curator=None) -> dict:
     for d in ("rdf", "mentions", "projection", "html"):
         (staged / d).mkdir()
     index = corpus_index(papers)
@@ -84,37 +92,44 @@ def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, cor
     todo, reused, keys = [], [], {}
     for paper in papers:
         meta = linked_meta(paper, index)
-        key = paper_key(paper, meta, corpus, onto.digest)
+        key = paper_key(paper, meta, corpus, onto.digest, curator)
         keys[paper.id] = key
-        old = [out / "rdf" / f"{paper.id}.nq", out / "mentions" / f"{paper.id}.json",
-               out / "projection" / f"{paper.id}.json", out / "html" / f"paper-{paper.id}.html"]
-        new = [staged / "rdf" / f"{paper.id}.nq", staged / "mentions" / f"{paper.id}.json",
-               staged / "projection" / f"{paper.id}.json", staged / "html" / f"paper-{paper.id}.html"]
+        old, new = _artifacts(out, paper.id), _artifacts(staged, paper.id)
         if prev_keys.get(paper.id) == key and all(p.exists() for p in old):
             reused.append(paper.id)
             for src, dst in zip(old, new):
                 _link_or_copy(src, dst)
         else:
-            todo.append(Job(paper, meta, key, corpus))
+            todo.append(Job(paper, meta, key, corpus, curator))
     stats = prev.get("per_paper", {})
     per_paper = {pid: stats[pid] for pid in reused if pid in stats}
     warnings_by_paper = {pid: prev.get("warnings_by_paper", {}).get(pid, []) for pid in reused}
     step = (lambda i, n, pid: progress(f"[{i}/{n}] {pid}")) if progress else None
     if progress:
         progress(f"annotating {len(todo)} paper(s), reusing {len(reused)}")
+    failed = dict(problems)
     for res in process_all(todo, jobs, step):
+        if isinstance(res, Failure):
+            failed[res.id] = res.message
+            continue
         (staged / "rdf" / f"{res.id}.nq").write_bytes(res.nquads)
         (staged / "mentions" / f"{res.id}.json").write_bytes(res.mentions_json)
         (staged / "projection" / f"{res.id}.json").write_bytes(res.projection)
         (staged / "html" / f"paper-{res.id}.html").write_bytes(res.page)
         per_paper[res.id] = {"mentions": res.n_mentions, "quads": res.n_quads, "facts": res.counts}
         warnings_by_paper[res.id] = list(res.warnings)
+    kept = _skip(failed, staged, out, prev, keys, per_paper, warnings_by_paper)
+    ids = sorted({p.id for p in papers if p.id not in failed} | set(kept))
+    if not ids:   # nothing to fall back on: the build fails, naming why (one line for one paper)
+        if len(failed) == 1:
+            raise BuildError(next(iter(failed.values())))
+        raise BuildError("no paper could be built:\n" + "\n".join(f"{pid}: {m}" for pid, m in sorted(failed.items())))
+    changed = [job.paper.id for job in todo if job.paper.id not in failed]
     if progress:
         progress("loading the store")
-    _store(staged, out, papers, [job.paper.id for job in todo], prev)
+    _store(staged, out, ids, changed, prev)
     if progress:
         progress("writing HTML and exports")
-    ids = [p.id for p in papers]
 
     exports, site, synthesis = ExportWriter(staged / "graph.graphml", staged / "graph.json"), SiteBuilder(), Synthesis()
     for i in ids:   # streamed one paper at a time; only the small synthesis records stay in memory
@@ -125,17 +140,19 @@ def _build_into(staged: Path, papers: list[Paper], onto: Ontology, progress, cor
     exports.close()
     # the previous build's links hold for pairs of unchanged papers (a full build compares every pair)
     previous = out / SYNTHESIS_DIR if prev and not prev.get("_store_unusable") else None
-    synthesized = _synthesis(staged, corpus, onto, synthesis, {job.paper.id for job in todo} if previous else None,
-                             previous)
+    synthesized = _synthesis(staged, corpus, onto, synthesis, set(changed) if previous else None, previous)
     site.write(staged / "html", synthesized)
     counts = {k: sum(per_paper[i]["facts"][k] for i in ids) for k in COUNTS}
-    warnings = [w for i in ids for w in warnings_by_paper.get(i, [])] + list(synthesized.warnings)
-    report = {"papers": len(papers), "mentions": sum(per_paper[i]["mentions"] for i in ids),
+    warnings = [w for i in ids for w in warnings_by_paper.get(i, [])] + \
+        [w for i in sorted(set(failed) - set(ids)) for w in warnings_by_paper[i]] + list(synthesized.warnings)
+    report = {"papers": len(ids), "mentions": sum(per_paper[i]["mentions"] for i in ids),
               "quads": sum(per_paper[i]["quads"] for i in ids), "facts": counts, "warnings": warnings,
               "annotator": ANNOTATOR_VERSION, "code": code_digest(), "ontology": onto.digest, "keys": keys,
-              "per_paper": {i: per_paper[i] for i in ids}, "warnings_by_paper": {i: warnings_by_paper[i] for i in ids}}
+              "per_paper": {i: per_paper[i] for i in ids}, "warnings_by_paper": {i: warnings_by_paper[i] for i in ids},
+              "skipped": sorted(failed)}
+    report["keys"] = {i: keys[i] for i in ids}
     (staged / MARKER).write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    report["_annotated"] = [job.paper.id for job in todo]
+    report["_annotated"] = changed
     return report
 
 
@@ -156,14 +173,37 @@ def _synthesis(staged: Path, corpus: Path, onto: Ontology, synthesis: Synthesis,
     return result
 
 
-def _store(staged: Path, out: Path, papers: list[Paper], changed: list[str], prev: dict) -> None:
+def _skip(failed: dict[str, str], staged: Path, out: Path, prev: dict, keys: dict, per_paper: dict,
+          warnings_by_paper: dict) -> list[str]:
+    """Leave the failed papers out, each named in a warning; one built before keeps its last good outputs.
+
+    Returns the ids kept from the previous build. Their build key stays the previous one, so
+    the next build tries them again.
+    """
+    kept = []
+    for pid, message in sorted(failed.items()):
+        old = _artifacts(out, pid)
+        if pid in prev.get("keys", {}) and pid in prev.get("per_paper", {}) and all(p.exists() for p in old):
+            for src, dst in zip(old, _artifacts(staged, pid)):
+                _link_or_copy(src, dst)
+            keys[pid] = prev["keys"][pid]
+            per_paper[pid] = prev["per_paper"][pid]
+            kept.append(pid)
+            note = "skipped, its previous graph is kept"
+        else:
+            note = "skipped, not in the graph"
+        warnings_by_paper[pid] = [f"{pid}: {note}: {message}"]
+    return kept
+
+
+def _store(staged: Path, out: Path, ids: list[str], changed: list[str], prev: dict) -> None:
     """The staged store: a checkpoint of the previous one with changed graphs replaced, or a new one."""
     odir = ontology_dir()
     old_store = out / STORE_DIR
     if prev and not prev.get("_store_unusable") and old_store.is_dir():
-        gone = set(prev.get("keys", {})) - {p.id for p in papers}
+        gone = set(prev.get("keys", {})) - set(ids)
         if update_copy(old_store, staged / STORE_DIR, [graph_iri(pid) for pid in sorted(set(changed) | gone)],
                        [staged / "rdf" / f"{pid}.nq" for pid in changed]):
             return
-    create_store(staged / STORE_DIR, [staged / "rdf" / f"{p.id}.nq" for p in papers],
+    create_store(staged / STORE_DIR, [staged / "rdf" / f"{pid}.nq" for pid in ids],
                  [odir / "icans.ttl", odir / "schema.ttl"], ONTOLOGY_GRAPH)

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .. import errors
+from pyoxigraph import RdfFormat, parse
+
 from ..annotate import ANNOTATOR_VERSION, get_nlp
 from ..curation.paper import curated_facts
 from ..errors import BuildError, KgError
-from ..graph.rdf import paper_quads, to_nquads
+from ..graph.rdf import FactIris, paper_quads, to_nquads
 from ..graph.validate import validate_quads
-from ..ingest.corpus import Paper
+from ..ingest.corpus import Paper, check_length
 from ..ontology import load_ontology
 from ..synthesis.astct import check_paper
 from ..synthesis.records import paper_record
@@ -31,6 +32,7 @@ class Job:
     meta: dict
     key: str
     corpus: Path
+    curator: object = None   # kg.curation.curator.Curator signing unsigned curation decisions
 
 
 @dataclass(frozen=True)
@@ -51,27 +53,31 @@ class PaperResult:
 
 @dataclass(frozen=True)
 class Failure:
-    """A worker's KgError, sent back by class name so the parent re-raises the same class."""
+    """Why one paper could not be built: the build skips it (and names it), the others go on."""
 
-    kind: str
+    id: str
     message: str
 
 
 def process_paper(job: Job) -> PaperResult:
     """Annotate, extract, curate, serialize and validate one paper."""
     paper = job.paper
+    check_length(paper.text, f"{job.corpus}/papers/{paper.id}/paper.txt")
     onto = load_ontology()
-    cur = curated_facts(paper, job.meta, job.corpus, onto)
+    cur = curated_facts(paper, job.meta, job.corpus, onto, job.curator)
     ann, facts = cur.annotated, cur.facts
-    quads = paper_quads(facts, onto, ANNOTATOR_VERSION)
+    quads = paper_quads(facts, onto, ANNOTATOR_VERSION, cur.provenance)
     data = to_nquads(quads)
+    if sum(1 for _ in parse(data, format=RdfFormat.N_QUADS)) != len(quads):   # what the store will load
+        raise BuildError(f"{paper.id}: its N-Quads do not read back as {len(quads)} quads; please report this paper")
     report = validate_quads(quads)
     if not report.conforms:
         raise BuildError(f"{paper.id}: the extracted graph violates ontology/shapes.ttl "
                          f"({report.violations} violation(s)); run `kg validate` for the report\n{report.text[:1500]}")
-    record = paper_record(facts, onto, check_paper(ann, facts))
+    iris = FactIris(paper.id, cur.provenance)
+    record = paper_record(facts, onto, check_paper(ann, facts, iris), iris)
     facts = with_display_title(facts, paper.text)
-    g = project([facts], onto)
+    g = project([facts], onto, {paper.id: iris})
     return PaperResult(paper.id, job.key, data,
                        (json.dumps(ann.to_json(), indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
                        json.dumps({"export": fragment(g, paper.id), "site": paper_summary(g, paper.id),
@@ -79,36 +85,44 @@ def process_paper(job: Job) -> PaperResult:
                                   ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
                        len(ann.mentions), len(quads),
                        {k: len(getattr(facts, k)) for k in COUNTS}, cur.warnings,
-                       paper_page(facts, onto, record.checks).encode("utf-8"))
+                       paper_page(facts, onto, record.checks, iris).encode("utf-8"))
 
 
 def _work(job: Job) -> PaperResult | Failure:
     try:
         return process_paper(job)
     except KgError as e:
-        return Failure(type(e).__name__, str(e))
+        return Failure(job.paper.id, str(e))
+    except RecursionError as e:
+        return Failure(job.paper.id, f"nested too deeply to process ({e})")
+    except Exception as e:   # a bug or a limit met by this paper only: the other papers still build
+        return Failure(job.paper.id, f"{type(e).__name__}: {str(e)[:500]}")
 
 
 def process_all(jobs: list[Job], workers: int, progress: Callable[[int, int, str], None] | None
-                ) -> Iterator[PaperResult]:
-    """Yield PaperResults in corpus order, from ``workers`` processes when > 1."""
+                ) -> Iterator[PaperResult | Failure]:
+    """Yield a PaperResult or a Failure per job, in corpus order, from ``workers`` processes when > 1."""
     if workers <= 1 or len(jobs) < 2:
         for i, job in enumerate(jobs, 1):
             if progress:
                 progress(i, len(jobs), job.paper.id)
-            yield process_paper(job)
+            yield _work(job)
         return
     import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     get_nlp()  # built once in the parent; forked workers share it copy-on-write
-    with mp.get_context("fork").Pool(workers) as pool:
-        chunk = max(1, min(16, len(jobs) // (workers * 8) or 1))
-        for i, res in enumerate(pool.imap(_work, jobs, chunksize=chunk), 1):
-            if isinstance(res, Failure):
-                raise getattr(errors, res.kind, KgError)(res.message)
-            if progress:
-                progress(i, len(jobs), res.id)
-            yield res
+    chunk = max(1, min(16, len(jobs) // (workers * 8) or 1))
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+        try:
+            for i, res in enumerate(pool.map(_work, jobs, chunksize=chunk), 1):
+                if progress:
+                    progress(i, len(jobs), res.id)
+                yield res
+        except BrokenProcessPool:   # a worker was killed from outside (the OOM killer, kill -9)
+            raise BuildError("a build worker process died (killed from outside, e.g. out of memory); nothing was "
+                             "switched in; run `kg build --jobs 1` to see which paper it was on") from None
 
 
 def default_jobs() -> int:

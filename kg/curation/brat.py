@@ -16,6 +16,8 @@ from pathlib import Path
 from ..annotate import AnnotatedPaper, Mention, annotate_text, with_context
 from ..errors import CorpusError, InputError
 from ..ingest.corpus import load_paper, papers_dir
+from ..ingest.files import read_side_text
+from ..ingest.transaction import writing_into
 from ..ontology import Ontology
 
 FILE = "mentions.ann"
@@ -72,7 +74,12 @@ def parse_ann(path: Path, text: str) -> list[Span]:
     """The spans of a .ann file, checked against ``text``."""
     spans: dict[str, tuple[str, int, int]] = {}
     notes: dict[str, dict] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        data = read_side_text(path, "brat .ann file")
+    except InputError as e:
+        raise CorpusError(str(e)) from None
+    for n, line in enumerate(data.split("\n"), 1):   # brat lines end at LF; U+2028 may sit in a span's text
+        line = line.rstrip("\r")
         if not line.strip():
             continue
         m = _T.match(line)
@@ -147,6 +154,7 @@ def import_ann(corpus: Path, paper_id: str, ann_file: Path) -> tuple[Path, int]:
         raise InputError(f"{ann_file}: no such file; check the path")
     spans = parse_ann(Path(ann_file), paper.text)
     target = papers_dir(corpus) / paper.id / FILE
-    shutil.copyfile(ann_file, target.with_suffix(".ann.tmp"))
-    target.with_suffix(".ann.tmp").replace(target)
+    with writing_into(target.parent):   # not while `kg add --replace` swaps the paper's folder
+        shutil.copyfile(ann_file, target.with_suffix(".ann.tmp"))
+        target.with_suffix(".ann.tmp").replace(target)
     return target, len(spans)

@@ -6,12 +6,14 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
 from ..errors import KgError
+from ..outputs import recover
 from ..ontology import NS
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 FACT_TYPES = {"Patient", "Cohort", "Administration", "TreatmentFinding", "GradeAssessment",
               "OutcomeObservation", "CSFFinding"}
-_SKIP = {"evidence", "wasDerivedFrom", "wasAttributedTo", "inPaper", "source", "follows", "gradeTerm", "doseUnit"}
+_SKIP = {"evidence", "wasDerivedFrom", "wasAttributedTo", "wasRevisionOf", "inPaper", "source", "follows",
+         "gradeTerm", "doseUnit"}
 
 
 def _short(term) -> str:
@@ -53,6 +55,7 @@ def facts_of(nq: Path) -> set[str]:
 def diff_outputs(old: Path, new: Path) -> tuple[list[str], list[str]]:
     """(removed, added) fact lines between two build outputs."""
     for d in (old, new):
+        recover(d)
         if not (Path(d) / "rdf").is_dir():
             raise KgError(f"{d}: no built graph (rdf/); run `kg build` first")
     names = sorted({p.name for p in (Path(old) / "rdf").glob("*.nq")} | {p.name for p in (Path(new) / "rdf").glob("*.nq")})

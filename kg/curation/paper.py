@@ -8,10 +8,12 @@ from ..annotate import AnnotatedPaper, annotate_text
 from ..facts import PaperFacts, extract_facts
 from ..ingest.corpus import Paper, papers_dir
 from ..ontology import Ontology
-from .apply import FILE as CURATION_FILE
-from .apply import apply_curation
+from .apply import Provenance, apply_curation
 from .brat import FILE as BRAT_FILE
 from .brat import parse_ann, with_mentions
+from .curator import Curator
+from .curfile import FILE as CURATION_FILE
+from .curfile import load
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,8 @@ class CuratedPaper:
 
     annotated: AnnotatedPaper
     facts: PaperFacts
-    warnings: tuple[str, ...] = ()   # stale curation entries
+    warnings: tuple[str, ...] = ()   # stale curation entries, decisions with nothing to act on
+    provenance: Provenance | None = None
 
 
 def side_files(corpus: Path, paper_id: str) -> dict[str, Path]:
@@ -39,11 +42,12 @@ def machine_facts(paper: Paper, meta: dict, corpus: Path, onto: Ontology,
     return ann, extract_facts(ann, meta, onto)
 
 
-def curated_facts(paper: Paper, meta: dict, corpus: Path, onto: Ontology) -> CuratedPaper:
-    """The paper's machine facts with its curation file (if any) applied."""
+def curated_facts(paper: Paper, meta: dict, corpus: Path, onto: Ontology,
+                  curator: Curator | None = None) -> CuratedPaper:
+    """The paper's machine facts with its curation file (if any) applied; ``curator`` signs unsigned decisions."""
     side = side_files(corpus, paper.id)
     ann, facts = machine_facts(paper, meta, corpus, onto, side)
     if CURATION_FILE not in side:
         return CuratedPaper(ann, facts)
-    facts, report = apply_curation(facts, side[CURATION_FILE], paper.text, onto)
-    return CuratedPaper(ann, facts, report.stale)
+    cur = apply_curation(facts, load(side[CURATION_FILE]), ann, onto, curator)
+    return CuratedPaper(ann, cur.facts, cur.report.stale + cur.report.notes, cur.provenance)

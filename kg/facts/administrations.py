@@ -64,7 +64,8 @@ class Given:
     @property
     def administered(self) -> bool:
         """Whether this is an administration of the subject's (for ICANS or anything else)."""
-        return self.status in ("given", "other")
+        # "worsened despite dexamethasone 20 mg IV q6h": given before, and its dose written here
+        return self.status in ("given", "other") or (self.status == "historical" and self.dose_value is not None)
 
 
 def status_of(m: Mention, text: str, sent_end: int) -> str:
@@ -242,6 +243,9 @@ def _bind_routes(view: PaperView, sent: Sentence, lo: int, hi: int, givens: list
                 if not _COORD.fullmatch(text[prev.end:givens[i].start]):
                     break
                 targets.append(i)
+        elif preceding and "(" in text[givens[preceding[-1]].end:r_start] and r_start - givens[preceding[-1]].end < 40 \
+                and ")" not in text[givens[preceding[-1]].end:r_start]:
+            targets = preceding[-1:]    # "siltuximab (11 mg/kg, single IV dose)": inside the drug's parentheses
         elif preceding and r_start - givens[preceding[-1]].end < 30 \
                 and not _NEW_CONJUNCT.search(text[givens[preceding[-1]].end:r_start]) \
                 and not _ROUTE_OF_NOUN.match(text, r_end):
@@ -274,7 +278,7 @@ def _assign_days(view: PaperView, sent: Sentence, lo: int, hi: int, givens: list
             continue
         # "followed by recovery by day 5", "continued until day 10": an end, not the day it was given
         mine = [d for d in plain if not (d in ends and d.nstart > g.end)]
-        out.append(replace(g, day=days.at(g.anchor, g.end if g.anchor == g.start else g.anchor, mine)))
+        out.append(replace(g, day=days.at(g.anchor, g.end if g.anchor == g.start else g.anchor, mine, interval=False)))
     out = _share_list_day(view, sent, out, plain)
     out = _day_lists(view, sent, out, plain)
     for d in repeats:
@@ -321,9 +325,14 @@ def _day_lists(view: PaperView, sent: Sentence, givens: list[Given], days) -> li
     out = []
     for g in givens:
         a, b = view.comma_clause(sent.start, sent.end, g.start)
-        listed = [d for d in days if g.end <= d.nstart < b]
-        if len(listed) >= 2 and g.day == listed[0].value("day") and all(
-                re.fullmatch(r"\s*(?:,|and|&)\s*(?:and\s+)?", text[x.nend:y.nstart]) for x, y in zip(listed, listed[1:])):
+        after = [d for d in days if d.nstart >= g.end]
+        listed = after[:1] if after and after[0].nstart < b else []
+        for d in after[1:]:
+            # "on D+6, D+7 and D+8": the list goes on across its commas
+            if not re.fullmatch(r"\s*(?:,|and|&)\s*(?:and\s+)?", text[listed[-1].nend:d.nstart]) if listed else True:
+                break
+            listed.append(d)
+        if len(listed) >= 2 and g.day == listed[0].value("day"):
             out.extend(replace(g, day=d.value("day"), anchor=d.nstart if k else g.anchor) for k, d in enumerate(listed))
         else:
             out.append(g)

@@ -19,10 +19,10 @@ FRACTION = re.compile(
     rf"(?:total\s+of\s+)?(?:remaining\s+)?(?P<m>{NUMBER_RE})\b{_NOT_AFTER}", re.I)
 SLASH = re.compile(r"(?<![\w/.])(?P<n>\d{1,4})\s*/\s*(?P<m>\d{1,4})(?![\w/.]|\s*(?:mg|kg|µL|uL|mm|cells|10))")
 OF_LEADING = re.compile(
-    rf"\b(?:of|among|in)\s+(?:the\s+|these\s+|those\s+)?(?P<m>{NUMBER_RE})\s+(?:[\w-]+\s+){{0,3}}?(?:{_P})\b[^,;.]{{0,60}}?,\s*"
+    rf"\b(?:of|among|in)\s+(?:the\s+|these\s+|those\s+)?(?P<m>{NUMBER_RE})\s+(?:[\w-]+\s+){{0,3}}?(?:{_P})\b[^,;.()]{{0,60}}?,\s*"
     rf"(?P<n>{NUMBER_RE})\b{_NOT_AFTER}", re.I)
 GROUP = re.compile(
-    rf"\b(?P<n>{NUMBER_RE})\s*(?:\(\s*(?P<p>[\d.]+)\s*%\s*\)\s*)?(?:[\w-]+\s+){{0,3}}?(?:{_P})\b"
+    rf"\b(?P<n>{NUMBER_RE})\s*(?:\(\s*(?P<p>[\d.]+)\s*%\s*\)\s*)?(?:(?!\d)[\w-]+\s+){{0,3}}?(?:{_P})\b"
     rf"|\b(?:series|analysis|cohort|total|group|study|registry|experience)\s+(?:of\s+|including\s+)(?P<s>{NUMBER_RE})\b"
     r"|\(\s*[nN]\s*=\s*(?P<eq>\d+)(?:\s*[,;]\s*(?P<eqp>[\d.]+)\s*%)?\s*\)", re.I)
 PERCENT = re.compile(rf"\b(?P<n>{NUMBER_RE})\s*\(\s*(?P<p>[\d.]+)\s*%\s*\)", re.I)
@@ -41,8 +41,10 @@ _SUBJECT_AT_START = re.compile(r"\s*" + SUBJECT.pattern[SUBJECT.pattern.index("(
 # "with improvement in 6", "responded in 9": a count after an outcome
 IN_N = re.compile(rf"\bin\s+(?:only\s+)?(?P<n>{NUMBER_RE})\b(?!\s*(?:of|out|days?|hours?|weeks?|months?|years?|mg|%|/|patients|cases))", re.I)
 # "60% had improvement": a share with no count
-PCT_ONLY = re.compile(r"(?<![\d.(])(?P<p>\d{1,3}(?:\.\d+)?)\s*%(?!\s*\()", re.I)
-ONE = re.compile(r"\b(?:a|an|one|a\s+single|single)\s+(?:\w+\s+)?(?:patient|case|child|adult|man|woman|boy|girl|recipient)\b", re.I)
+PCT_ONLY = re.compile(rf"(?<![\d.(])(?:(?P<p>\d{{1,3}}(?:\.\d+)?)\s*%|(?P<w>{NUMBER_RE})\s+(?:per\s*cent|percent)\b)(?!\s*\()"
+                      r"(?P<of>\s+of\s+(?:them|these|those|the\s+\w+(?:\s+patients)?))?", re.I)
+ONE = re.compile(r"\b(?:a|an|one|a\s+single|single)\s+(?:\w+\s+)?(?:patient|case|child|adult|man|woman|boy|girl|recipient)\b"
+                 r"|\bthe\s+(?:patient|case)\s+(?:described|reported|treated)\s+by\b", re.I)
 _SCORE_BEFORE = re.compile(r"(?:score|ICE|CARTOX(?:-10)?|CAPD|grade|GCS)\s*(?:of\s+)?$", re.I)
 
 
@@ -111,7 +113,10 @@ def counts_in(text: str, lo: int, hi: int) -> list[Count]:
     for m in IN_N.finditer(text, lo, hi):
         found.append(Count(m.start(), m.end(), "in", _num(m.group("n"))))
     for m in PCT_ONLY.finditer(text, lo, hi):
-        found.append(Count(m.start(), m.end(), "share", None, None, float(m.group("p"))))
+        pct = float(m.group("p")) if m.group("p") else word_number(m.group("w"))
+        if pct is not None:
+            # "Seventy percent of them": a share of the group just named (kind "share_of")
+            found.append(Count(m.start(), m.end(), "share_of" if m.group("of") else "share", None, None, float(pct)))
     for m in ONE.finditer(text, lo, hi):
         found.append(Count(m.start(), m.end(), "group", 1))
     for m in ALL.finditer(text, lo, hi):
@@ -128,4 +133,5 @@ def counts_in(text: str, lo: int, hi: int) -> list[Count]:
     return sorted(out, key=lambda c: c.start)
 
 
-_PRIORITY = {"fraction": 0, "all": 1, "percent": 2, "subset": 3, "eq": 4, "none": 5, "group": 6, "in": 7, "share": 8}
+_PRIORITY = {"fraction": 0, "all": 1, "percent": 2, "subset": 3, "eq": 4, "none": 5, "group": 6, "in": 7, "share": 8,
+             "share_of": 8}

@@ -6,9 +6,14 @@ the day in force; else the day in force, carried from the sentence before.
 """
 from __future__ import annotations
 
+import re
+
 from ..annotate import Mention
 from ..text.layout import Sentence
 from .view import PaperView
+
+
+_PREDICATE = re.compile(r"\band\s+(?:then\s+)?(?:was|were|had\s+been|has\s+been)\s+(?!given|started|administered|treated)", re.I)
 
 
 class DayClock:
@@ -43,8 +48,11 @@ class SentenceDays:
         self.view, self.sent, self.lo, self.hi = view, sent, lo, hi
         self.days, self.rels, self.base, self.before = days, rels, base, before
 
-    def at(self, pos: int, end: int | None = None, days: list[Mention] | None = None) -> int | None:
-        """The day of the span [pos, end)."""
+    def at(self, pos: int, end: int | None = None, days: list[Mention] | None = None, interval: bool = True) -> int | None:
+        """The day of the span [pos, end).
+
+        ``interval=False`` dates a drug: "improved within a day of dexamethasone" measures the time to
+        the result, not the day the drug was given."""
         days = self.days if days is None else days
         end = pos if end is None else end
         if self.sent.is_table_row:
@@ -56,10 +64,17 @@ class SentenceDays:
             same = [d for d in days if a <= d.nstart < b]
             return _nearest(same, pos, end) if same else None
         a, b = self.view.comma_clause(self.sent.start, self.sent.end, pos)
+        # "was given X and was transferred on day 6": a second predicate has its own day
+        for m in _PREDICATE.finditer(self.view.text, a, b):
+            if m.start() >= end:
+                b = m.start()
+                break
+            a = m.start()
         same = [d for d in days if a <= d.nstart < b]
         if same:
             return _nearest(same, pos, end)
-        rel = next((r for r in self.rels if a <= r.nstart < b), None)
+        rel = next((r for r in self.rels if a <= r.nstart < b and
+                    (interval or not r.text.lower().startswith("within"))), None)
         if rel is not None:
             # "the same day", "a day later": counted from the last day stated before it
             said = [d for d in days if d.nend <= rel.nstart]
@@ -72,10 +87,11 @@ class SentenceDays:
         if earlier:
             return earlier[-1].value("day")     # the day in force: a clause with no day of its own goes on from it
         if self.base is not None and all(d.nstart >= b for d in days):
-            # "X produced no change, so Y was given from day 10": the later day is Y's, not X's
+            # "X produced no change, so Y was given from day 10", "X and, after worsening on day 7, Y":
+            # a later day that leads to another drug is that drug's; X goes on from the day in force
+            drugs = ("DRUG", "DRUG_CLASS", "REGIMEN", "PROCEDURE")
             c = self.view.comma_clause(self.sent.start, self.sent.end, days[0].nstart)
-            if self.view.mentions_in(c[0], c[1], "DRUG", "DRUG_CLASS", "REGIMEN", "PROCEDURE") and \
-                    self.view.mentions_in(a, b, "DRUG", "DRUG_CLASS", "REGIMEN", "PROCEDURE"):
+            if self.view.mentions_in(a, b, *drugs) and self.view.mentions_in(c[0], self.sent.end, *drugs):
                 return self.base
         return days[0].value("day") if len(days) == 1 else _nearest(days, pos, end)
 

@@ -28,7 +28,7 @@ from ..text.clauses import result_clause
 _POSITIVE = ("improvement", "resolution")
 _ARM = re.compile(r"\(\s*(?P<name>[\w-]+(?:\s[\w-]+)?)\s+(?:arm|group|cohort)\s*\)", re.I)
 _ARM_REF = r"\b(?:in\s+|of\s+)?(?:the\s+)?{name}\s+(?:arm|group|cohort)\b"
-_GIVEN_VERB = re.compile(r"\b(?:were|was)\s+(?:then\s+)?(?:given|treated|started)|\breceived?\b|\bunderwent\b|\bwent\s+on\b", re.I)
+_GIVEN_VERB = re.compile(r"\b(?:were|was)\s+(?:then\s+)?(?:given|treated|started|escalated\s+to|switched\s+to|changed\s+to)|\breceived?\b|\bunderwent\b|\bwent\s+on\b", re.I)
 _COMPARATIVE = re.compile(r"\b(?:than|compared|versus|vs\.?|faster|slower|earlier|associated\s+with)\b", re.I)
 _VAGUE = re.compile(r"\b(?:most|majority|many|some|several|few|minority|half|often|usually|frequently|generally|typically|commonly)\b", re.I)
 _ROUTE_CLASS = re.compile(r"\s*(?:chemotherapy|therapy|therapies|treatment|regimen|injections?)\b", re.I)
@@ -120,12 +120,13 @@ class _Reader:
                 if self.onto.is_a(d.term, "Corticosteroid"):
                     self.first_line_agents.add(d.term)
         self._arms(lo, hi, givens)
-        counts = counts_in(text, lo, hi)
+        marks = [(m.nstart, m.nend) for m in self.view.mentions_in(lo, hi, "CITATION")]
+        counts = [c for c in counts_in(text, lo, hi) if not any(a <= c.start < b for a, b in marks)]   # "et al.7 treated"
         agents, route = treatment_of(self.view, self.onto, givens, lo, hi)
         if self.main is None and agents and any(g.dose_value is not None for g in givens if g.agent in agents):
             self.main = (agents, route)
         if self.root is None:
-            size = next((c.n for c in counts if c.kind in ("eq", "group", "fraction") and c.n), None)
+            size = next((c.n for c in counts if c.kind in ("eq", "group", "fraction", "all") and c.n), None)
             if size is not None:
                 total = next((c.of for c in counts if c.kind == "fraction"), None)
                 self.root = Group(total or size, pos=lo)
@@ -172,7 +173,8 @@ class _Reader:
 
     def _define(self, lo: int, hi: int, counts: list[Count], agents, route, refractory: bool) -> None:
         """A sentence without an outcome may introduce a subgroup: a count with a treatment or a setting."""
-        group_counts = [c for c in counts if c.kind in ("group", "eq", "subset", "percent", "fraction") and c.n]
+        group_counts = [c for c in counts if c.kind in ("group", "eq", "subset", "percent", "fraction") and c.n or
+                        c.kind == "all" and c.n and agents]     # "and all 12 received dexamethasone"
         if not group_counts and agents:
             # "ICANS occurred in 21, all of whom received dexamethasone"
             group_counts = [c for c in counts if c.kind == "in" and c.n]
@@ -182,8 +184,13 @@ class _Reader:
         if c.kind == "fraction" and not (agents or refractory):
             return              # "ICANS occurred in 55 of 180": a rate, not a group given something
         if c.kind != "eq" and self.root is not None and c.n == self.root.size and not agents:
+            if refractory:
+                self.root.refractory = True    # "seven patients ... developed steroid-refractory ICANS": the series'
             return
-        if agents or refractory or re.search(r"\bremaining\b|\bother\b", self.text[lo:hi], re.I):
+        rest = re.search(r"\bremaining\b|\bother\b", self.text[lo:hi], re.I)
+        if rest and not refractory and self.current is not None and self.current.refractory:
+            refractory = True   # "The remaining 5" of a steroid-refractory group
+        if agents or refractory or rest:
             g = Group(c.n, agents, route, True if refractory else None, lo)
             self.groups.append(g)
             self.current = g
@@ -238,6 +245,9 @@ class _Reader:
         if not agents:
             agents, route = treatment_of(self.view, self.onto, givens, a, b)
         by_route = route_only(self.view, ca, cb) if not agents else None   # "two received intrathecal therapy"
+        if not agents and by_route is None and a > lo and self.current is not None and self.current.agents \
+                and self.current.pos >= lo:
+            agents, route = self.current.agents, self.current.route   # "8 received anakinra, and 6 of these improved"
         if not agents and by_route is None and a > lo:
             agents, route = treatment_of(self.view, self.onto, givens, lo, b)
         if not agents:
@@ -294,6 +304,9 @@ class _Reader:
                 treated = None      # "NEs were often resolved with dexamethasone": no number at all
         if treated is None and vague and self.scope.mode != "cited":
             pass                    # a series' uncounted result is still a result
+        elif treated is None and any(c.kind in ("share", "share_of") for c in counts) and self.scope.mode != "cited" \
+                and not _COMPARATIVE.search(text, ca, cb):
+            pass                    # "improvement was observed in 65%" of a subgroup never counted
         elif treated is None and (self.scope.mode != "cited" or _COMPARATIVE.search(text, ca, cb)):
             return              # no count and no study size; a comparison ("faster recovery than") is no result
         refractory = sentence_refractory or self.refractory_re.search(text, a, b) is not None
@@ -317,7 +330,9 @@ class _Reader:
         if owner is not None:
             owner.findings.append(f)
         if subset_group is not None:
+            subset_group.refractory = refractory
             self.groups.append(subset_group)
+            self.current = subset_group    # "The remaining 5 ..." and "Of these ..." go on from it
 
     def _counts(self, counts: list[Count], out, group: Group | None, code: str) -> tuple[int | None, int | None]:
         """(treated, responders) of one result."""
@@ -332,7 +347,12 @@ class _Reader:
             responders = 0 if then.kind == "none" else (then.n if then.kind == "subset" else treated)
         elif frac is not None:
             responders, treated = frac.n, frac.of
-        elif any(c.kind == "share" for c in counts) and not any(c.kind in ("percent", "in", "subset") for c in counts):
+        elif any(c.kind == "share_of" for c in counts) and size is not None and \
+                not any(c.kind in ("percent", "in", "subset") for c in counts):
+            # "Seventy percent of them improved" after "Forty patients were treated": 28 of 40
+            share = next(c for c in counts if c.kind == "share_of")
+            treated, responders = size, round(share.pct * size / 100)
+        elif any(c.kind in ("share", "share_of") for c in counts) and not any(c.kind in ("percent", "in", "subset") for c in counts):
             # "60% had improvement": responders unknown in number; treated only if a count is written here
             alls = next((c for c in counts if c.kind in ("all", "group", "eq") and c.n), None)
             treated = alls.n if alls is not None else None

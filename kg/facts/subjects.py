@@ -225,7 +225,14 @@ def _cited_scopes(view: PaperView, allowed_sections: set[int]) -> list[Scope]:
             if not cands:
                 continue
             start = None
-            for s in cands:
+            # a sentence that names a study and its result is self-contained ("A larger registry reported a
+            # similar resolution rate (6)"); else the study begins at the first sentence naming or counting one
+            last = cands[-1]
+            a, b = max(last.start, prev_end), min(last.end, c.nstart)
+            if study.search(text, a, b) and (count.search(text, a, b) or view.mentions_in(a, b, "OUTCOME")) and \
+                    not own.match(text, a) and not re.match(rf"\s*(?:{own.pattern})\b", text[a:b], re.I):
+                start = a
+            for s in cands if start is None else ():
                 a = max(s.start, prev_end)
                 b = min(s.end, c.nstart)
                 if own.match(text, a) or re.match(rf"\s*(?:{own.pattern})\b", text[a:b], re.I):
@@ -278,16 +285,27 @@ def _marker_mid_clause_end(view: PaperView, c, hi: int) -> int:
     """A marker inside its clause ("Nakamura et al.7 described ...", "anakinra^10 at 8 mg/kg/day was given
     to 9 patients, of whom 6 improved"): the study's text goes on to the end of the sentence."""
     text = view.text
-    nxt = text[c.nend:c.nend + 3]
-    if not re.match(r"\s*[a-z]", nxt):
-        return c.nend          # at a clause or sentence end: the usual case
+    nxt = text[c.nend:c.nend + 4]
     sent = view.sentence_at(c.nstart)
+    # "In the patient described by Kim et al. (6), anakinra led to ...": the marker ends an opening phrase
+    opening = re.match(r"\s*,\s*[a-z]", nxt) is not None and sent is not None and \
+        not view.mentions_in(sent.start, c.nstart, "OUTCOME")
+    if not re.match(r"\s*[a-z]", nxt) and not opening:
+        return c.nend          # at a clause or sentence end: the usual case
     if sent is None:
         return c.nend
     limit = min(hi, sent.end)
+    if opening:
+        semi = text.find(";", c.nend, limit)
+        limit = semi if semi >= 0 else limit    # "...; our patient, by contrast, did not benefit"
     if view.mentions_in(c.nend, limit, "CITATION") or not view.mentions_in(c.nend, limit, "OUTCOME"):
         return c.nend
     return limit
+
+
+def _fraction() -> re.Pattern:
+    from .counts import FRACTION
+    return FRACTION
 
 
 def _count_group() -> re.Pattern:
@@ -314,6 +332,14 @@ def _subtract(pieces, holes):
     return out
 
 
+_OTHERS_PATIENT = re.compile(r"\b(?:patient|case|man|woman|child|boy|girl)\s+(?:\w+\s+){0,2}?(?:described|reported|treated)\s+by\b"
+                             r"|\bet\s+al\b", re.I)
+
+
+def text_of(view: PaperView, piece) -> str:
+    return view.text[piece[1]:piece[2]]
+
+
 def _starts_with(cue: re.Pattern, text: str, lo: int, hi: int) -> bool:
     """Whether a sentence opens with ``cue`` (after a section label such as "Methods:")."""
     lab = inline_label(text[lo:hi])
@@ -337,10 +363,17 @@ def assign_scopes(view: PaperView) -> list[Scope]:
             if len(inner) >= 2:
                 cases = [sc for _, sc in sorted(inner.items()) if sc.pieces]
         case_secs = {i for i, s in enumerate(secs) if s.kind in ("case", "abstract_case")}
+        # inside the case text, only a patient named as someone else's is a cited study
+        # ("A comparable patient described by Okafor et al. (5) ... recovered after anakinra")
+        told = [c for c in _cited_scopes(view, case_secs)
+                if len(c.pieces) == 1 and _OTHERS_PATIENT.search(text_of(view, c.pieces[0]))]
+        holes = [(a, b) for c in told for _, a, b in c.pieces]
+        for sc in cases:
+            sc.pieces = _subtract(sc.pieces, holes)
         taken = {(s.start, a) for sc in cases for s, a, _ in sc.pieces}
         cited = [c for c in _cited_scopes(view, fact_secs - case_secs)
                  if not any((s.start, a) in taken for s, a, _ in c.pieces)]
-        return cases + cited
+        return cases + told + cited
     case_text = {i for i, s in enumerate(secs) if i in fact_secs and s.kind not in _NOT_CASE_TEXT}
     walked = _CaseWalker(view).walk(case_text)
     if len(walked) >= 2:
@@ -377,11 +410,13 @@ def assign_scopes(view: PaperView) -> list[Scope]:
         return ([own] if own.pieces else []) + cited
     # no introduction at all ("Results. Twenty-nine patients received siltuximab ..."): a group treated
     # in the paper's own words, with no citation on it, is the paper's own series
-    group = _count_group()
+    group, fraction = _count_group(), _fraction()
     told = [(s, a, b) for s, a, b in _subtract(own_sents, holes)
             if secs[s.section].kind not in ("intro", "discussion", "conclusion")]
-    if any(group.search(text, a, b) and view.mentions_in(a, b, "DRUG", "DRUG_CLASS", "REGIMEN", "CELL_THERAPY")
-           and not view.mentions_in(s.start, s.end, "CITATION") for s, a, b in told):
+    uncited = [(s, a, b) for s, a, b in told if not view.mentions_in(s.start, s.end, "CITATION")]
+    treated = any(view.mentions_in(a, b, "DRUG", "DRUG_CLASS", "REGIMEN", "CELL_THERAPY") for _, a, b in uncited)
+    if any((group.search(text, a, b) and treated or fraction.search(text, a, b) and view.mentions_in(a, b, "OUTCOME"))
+           for s, a, b in uncited):
         own = Scope("cohort", "cohort", "cohort", "own_cohort")
         own.pieces = _subtract(own_sents, holes)
         return [own] + cited

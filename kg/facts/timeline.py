@@ -33,6 +33,12 @@ _OTHER_DEATH = re.compile(r"\b(?:infection|sepsis|aspergill\w*|pneumonia|progres
                           r"disease\s+progression|relapse|bacter\w+|fungal|COVID|hemorrhage|haemorrhage)\b", re.I)
 
 
+def _neuro_death(text: str, lo: int, hi: int) -> bool:
+    """Whether a sentence with a death names neurotoxicity as its cause (not "without any recurrence of ICANS")."""
+    return any(not re.search(r"\b(?:without|no|free\s+of)\b(?:\s+\w+){0,3}\s*$", text[max(lo, m.start() - 40):m.start()], re.I)
+               for m in _NEURO_DEATH.finditer(text, lo, hi))
+
+
 @dataclass
 class Step:
     """One ICANS treatment step of a patient."""
@@ -85,9 +91,12 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, sh
         for g in givens:
             if g.administered:
                 admins.append(_administration(view, subj, g))
-        explicit = bool(refractory.search(text, lo, hi) or refractory.search(prev_text))
-        acts = _acts(view, onto, givens, text, lo, hi, days)
+        cues = [(m.start(), m.end()) for m in refractory.finditer(text, lo, hi)]
+        before = bool(refractory.search(prev_text))
+        acts = _acts(view, onto, givens, text, lo, hi, days, cues)
         for act in acts:
+            # "did not improve on dexamethasone 20 mg": the cue names this step's failure, not its setting
+            explicit = before or any(not (a <= act["pos"] < b) for a, b in cues)
             events.append(_Event(act["pos"], 0, "act", act | {"explicit": explicit}))
         for g in givens:
             if g.status == "referenced":
@@ -112,7 +121,11 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, sh
             events.append(_Event(first_neuro.start(), 2, "neuro", {"day": days.at(first_neuro.start())}))
         for m in persist.finditer(text, lo, hi):
             if not _about_other(text, lo, m.start()):
-                events.append(_Event(m.start(), 3, "persist", {}))
+                # "persisted unchanged through four days of dexamethasone": the step that failed, named here
+                clause = view.comma_clause(sent.start, sent.end, m.start())
+                named = [g.agent for g in givens if g.status in ("referenced", "historical") and g.start > m.start()
+                         and view.comma_clause(sent.start, sent.end, g.start) == clause]
+                events.append(_Event(m.start(), 3, "persist", {"refs": named, "span": (m.start(), m.end())}))
         for m in sequence.finditer(text, lo, hi):
             events.append(_Event(m.start(), 3, "switch", {}))
         for m in view.mentions_in(lo, hi, "OUTCOME"):
@@ -130,7 +143,8 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, sh
                      and any(x.has("REFERENCED") for x in view.mentions_in(a["span"][0], a["span"][1], "DRUG", "DRUG_CLASS"))]
             events.append(_Event(later[0]["end"] if later else m.nstart, 4, "outcome", {"code": m.value("outcome"), "syndrome": m.value("syndrome"),
                                                           "day": day, "offset": offset, "span": (m.nstart, m.nend),
-                                                          "refs": refs, "sentence": (lo, hi)}))
+                                                          "refs": refs, "sentence": (lo, hi),
+                                                          "explicit": before or bool(cues)}))
         meas = view.mentions_in(lo, hi, "MEASUREMENT")
         if meas and _CSF_CONTEXT.search(text, lo, hi):
             op = next((m.value("value") for m in meas if m.value("measure") == "opening_pressure"), None)
@@ -172,7 +186,7 @@ def _about_other(text: str, lo: int, pos: int) -> bool:
 
 
 def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: int, hi: int,
-          days: SentenceDays | None = None) -> list[dict]:
+          days: SentenceDays | None = None, cues=()) -> list[dict]:
     """ICANS-directed administrations of a piece, drugs given together (same clause, same day) as one act."""
     acts: list[dict] = []
     crs = CRS_CONTEXT.search(text, lo, hi) is not None and course(onto, "NEURO").search(text, lo, hi) is None
@@ -185,7 +199,12 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
         clause = view.clause_start(lo, g.start)
         last = acts[-1] if acts else None
         coordinated = last is not None and _COORDINATED.fullmatch(text[last["end"]:g.start]) is not None
-        if last and last["clause"] == clause and (last["day"] == g.day or coordinated) and \
+        # "ICANS that had not improved on dexamethasone ... received siltuximab": the failed drug is another step
+        split = any((a <= last["span"][0] < b) != (a <= g.start < b) for a, b in cues) if last else False
+        # "dexamethasone and, after worsening on day 7, methylprednisolone": a failure between them
+        split = split or (last is not None and (course(onto, "PERSIST").search(text, last["end"], g.start) is not None
+                                                or bool(view.mentions_in(last["end"], g.start, "OUTCOME"))))
+        if last and not split and last["clause"] == clause and (last["day"] == g.day or coordinated) and \
                 not re.search(r"→|->|\bthen\b|\bfollowed\s+by\b|\bswitched\b|\breplaced\b|\bescalated\b", text[last["end"]:g.start], re.I):
             last["agents"].add(g.agent)
             last["route"] = last["route"] or g.route
@@ -205,7 +224,8 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
         clause = view.clause_start(lo, m.nstart)
         if any(a["clause"] == clause and any(onto.is_a(x, m.term) for x in a["agents"]) for a in acts):
             continue
-        same = next((a for a in acts if a["clause"] == clause and not a.get("drugs", True)), None)
+        same = next((a for a in acts if a["clause"] == clause and not a.get("drugs", True)
+                     and not view.mentions_in(a["end"], m.nstart, "OUTCOME")), None)   # "steroids did not help, and IT chemotherapy .."
         if same is not None:
             same["agents"].add(m.term)
             continue
@@ -290,7 +310,13 @@ def _course(onto: Ontology, events: list[_Event], text: str):
                     steps.append(step)
                 _fail(step, e.pos)
         elif e.kind in ("persist", "switch"):
-            if current is not None and e.pos > current.pos and not _positive(current):
+            named = {x for x in d.get("refs", ()) if onto.terms[x].directed and not onto.terms[x].supportive}
+            if named and neuro and not any(named & s.agents for s in steps):
+                steroid = all(onto.is_a(x, "Corticosteroid") for x in named)
+                current = Step(named, None, None, e.pos, d["span"], False, steroid, last_icans)
+                steps.append(current)
+                _fail(current, e.pos)
+            elif current is not None and e.pos > current.pos and not _positive(current):
                 _fail(current, e.pos)
         elif e.kind == "outcome":
             if d["syndrome"] != "ICANS":
@@ -300,16 +326,22 @@ def _course(onto: Ontology, events: list[_Event], text: str):
                 target = next((s for s in reversed(steps) if set(d["refs"]) & s.agents), None)
                 named = {x for x in d["refs"] if onto.terms[x].directed and not onto.terms[x].supportive}
                 if target is None and named and neuro:
-                    # "she did not improve on dexamethasone": a step told only by its result
+                    # "she did not improve on dexamethasone": a step told only by its result;
+                    # "on dexamethasone and pulse methylprednisolone": two steroids, given in turn
                     steroid = all(onto.is_a(x, "Corticosteroid") for x in named)
-                    target = Step(named, None, None, e.pos, d["span"], False, steroid, last_icans)
-                    steps.append(target)
+                    for group in ([{x} for x in sorted(named)] if steroid and len(named) > 1 else [named]):
+                        target = Step(group, None, None, e.pos, d["span"], d.get("explicit", False) and not steroid,
+                                      steroid, last_icans)
+                        steps.append(target)
+                        if d["code"] == "no_response" and group is not named:
+                            target.outcomes.append((d["code"], d["day"], d["offset"], e.pos, d["span"]))
+                            _fail(target, e.pos)
                     current = target
             target = target or current
             if target is None:
                 continue
             if d["code"] == "death" and _OTHER_DEATH.search(text, *d["sentence"]) \
-                    and not _NEURO_DEATH.search(text, *d["sentence"]):
+                    and not _neuro_death(text, *d["sentence"]):
                 continue           # died of an infection or of the disease: not how ICANS went
             target.outcomes.append((d["code"], d["day"], d["offset"], e.pos, d["span"]))
             links[id(e)] = target
@@ -345,9 +377,9 @@ def _failed_lists(view: PaperView, onto: Ontology, text: str, start: int, hi: in
             items.append(frozenset({m.term}))
     if not items:
         return []
-    if len(items) <= 2:
+    if len(items) <= 2 and not all(onto.is_a(x, "Corticosteroid") for i in items for x in i):
         return [frozenset().union(*items)]
-    return items
+    return items          # three or more, or two corticosteroids ("dexamethasone and methylprednisolone"): in turn
 
 
 def _fail(step: Step, pos: int) -> None:

@@ -16,6 +16,7 @@ from pyoxigraph import RdfFormat, parse, serialize
 
 from ..errors import PushError
 from ..ontology import ontology_dir
+from ..outputs import recover
 from .iris import ONTOLOGY_GRAPH
 
 
@@ -32,11 +33,26 @@ def _put(endpoint: str, graph: str, body: bytes, ctype: str, timeout: float) -> 
                         f"{e.read().decode('utf-8', 'replace')[:300]}") from None
     except urllib.error.URLError as e:
         raise PushError(f"{endpoint}: cannot connect ({e.reason}); is the store running?") from None
+    except (OSError, ValueError) as e:   # reset connections, invalid header values, ...
+        raise PushError(f"{endpoint}: the upload failed ({e}); is it a Graph Store Protocol endpoint?") from None
+
+
+def check_endpoint(endpoint: str) -> None:
+    """Refuse anything but an http(s) URL with a host (before any file is read)."""
+    try:
+        parts = urllib.parse.urlsplit(endpoint)
+        parts.port   # raises ValueError on a port that is not a number
+    except ValueError as e:
+        raise PushError(f"--endpoint {endpoint!r}: not a URL ({e}); e.g. http://127.0.0.1:7879/store") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PushError(f"--endpoint {endpoint!r}: not an http(s) URL with a host; e.g. http://127.0.0.1:7879/store")
 
 
 def push(out: Path, endpoint: str, progress: Callable[[str], None] | None = None,
          timeout: float = 120) -> int:
     """Push every paper graph under ``out/rdf``, the synthesis graph and the ontology; returns the number of graphs."""
+    check_endpoint(endpoint)
+    recover(out)
     folder = Path(out) / "rdf"
     files = sorted(folder.glob("*.nq"))
     if not files:

@@ -1,21 +1,31 @@
 """Facts -> RDF: one named graph per paper, content-derived IRIs, sorted N-Quads.
 
 Every fact points to its evidence (Web Annotation selectors with start/end offsets and
-the exact quote, plus the sentence) and to the annotator version that produced it (PROV).
+the exact quote, plus the sentence) and to the agent that produced it (PROV): the annotator
+version, or the curator (a ``prov:Person``, its IRI the ORCID iD when known). A curated fact
+that replaces a machine fact is ``prov:wasRevisionOf`` that machine fact's IRI (the IRI a
+build without the curation file gives it).
 """
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 
 from ..ontology import NS, Ontology
-from .iris import (BIBO, CITO, DCT, FABIO, ID, OA, PROV, QUDT_UNIT, RDF, RDFS, XSD, administration_iri, csf_iri,
-                   evidence_iri, finding_iri, grade_iri, graph_iri, outcome_iri, paper_iri, subject_iri)
+from .iris import BIBO, CITO, DCT, FABIO, ID, OA, PROV, QUDT_UNIT, RDF, RDFS, XSD, graph_iri, paper_iri
 
 if TYPE_CHECKING:   # the writer only reads the records; importing kg.facts would load spaCy
+    from ..curation.apply import Provenance
     from ..facts import Evidence, PaperFacts
+
+ORCID_IRI = "https://orcid.org/"
+
+
+def _h(*parts) -> str:
+    return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()[:12]
 
 
 def _lit(v) -> Literal:
@@ -28,14 +38,64 @@ def _lit(v) -> Literal:
     return Literal(str(v))
 
 
+def fact_iri(paper: str, kind: str, r) -> str:
+    """The IRI of a fact record of type ``kind`` (subject, administration, finding, grade, outcome, csf)."""
+    if kind == "subject":
+        return f"{paper}/subject/{quote(r.key, safe='')}"
+    if kind == "administration":
+        return f"{paper}/administration/{_h(r.subject, r.agent, r.dose_value, r.dose_unit, r.route, r.day, r.evidence.start)}"
+    if kind == "finding":
+        return f"{paper}/finding/{quote(r.key, safe='')}"
+    if kind == "grade":
+        return f"{paper}/grade/{_h(r.subject, r.syndrome, r.grade, r.day, r.evidence.start)}"
+    if kind == "outcome":
+        return f"{paper}/outcome/{_h(r.subject, r.outcome, r.day, r.evidence.start)}"
+    return f"{paper}/csf/{_h(r.subject, r.day, r.opening_pressure, r.lymphocytes, r.evidence.start)}"
+
+
+class FactIris:
+    """The IRIs a paper's graph gives its fact records: ``iris("grade", g)``; the views and the synthesis use it too.
+
+    A curated revision of a subject or finding (whose IRIs come from keys) gets its own IRI.
+    """
+
+    def __init__(self, paper_id: str, prov: Provenance | None = None):
+        self.paper = paper_iri(paper_id)
+        self.revised = dict(prov.revisions) if prov else {}   # curated record -> machine record
+
+    def __call__(self, kind: str, r) -> str:
+        iri = fact_iri(self.paper, kind, r)
+        machine = self.revised.get(r)
+        if machine is not None and fact_iri(self.paper, kind, machine) == iri:
+            iri += "-curated"
+        return iri
+
+
 class _Writer:
-    def __init__(self, facts: PaperFacts, onto: Ontology, annotator: str):
+    def __init__(self, facts: PaperFacts, onto: Ontology, annotator: str, prov: Provenance | None = None):
         self.f = facts
         self.onto = onto
         self.g = NamedNode(graph_iri(facts.paper_id))
         self.paper = paper_iri(facts.paper_id)
         self.annotator = NamedNode(f"{ID}agent/{quote(annotator, safe='')}")
         self.quads: set[Quad] = set()
+        self.curators = dict(prov.curators) if prov else {}
+        self.iris = FactIris(facts.paper_id, prov)
+        self.revised = self.iris.revised
+
+    def iri_of(self, kind: str, r) -> str:
+        """A fact's IRI (see FactIris)."""
+        return self.iris(kind, r)
+
+    def curator(self, handle: str) -> str:
+        """The curator's agent IRI (their ORCID iD when known), described once in the graph."""
+        cur = self.curators.get(handle)
+        name, orcid = (cur.name, cur.orcid) if cur else (handle, "")
+        agent = ORCID_IRI + orcid if orcid else f"{ID}agent/curator/{quote(name, safe='')}"
+        self.iri(agent, RDF + "type", PROV + "Agent")
+        self.iri(agent, RDF + "type", PROV + "Person")
+        self.add(agent, RDFS + "label", name)
+        return agent
 
     def add(self, s: str, p: str, o) -> None:
         if o is None:
@@ -57,7 +117,7 @@ class _Writer:
         return t.iri if t else None
 
     def evidence(self, ev: Evidence) -> str:
-        e = evidence_iri(self.f.paper_id, ev)
+        e = f"{self.paper}/evidence/{ev.start}-{ev.end}"
         self.iri(e, RDF + "type", NS + "Evidence")
         self.iri(e, OA + "hasSource", self.paper)
         self.iri(e, OA + "hasSelector", e + "#position")
@@ -72,12 +132,16 @@ class _Writer:
         self.add(e, NS + "sentenceEnd", ev.sent_end)
         return e
 
-    def fact(self, iri: str, cls: str, ev: Evidence, curator: str | None = None) -> None:
+    def fact(self, iri: str, cls: str, ev: Evidence, curator: str | None = None, record=None,
+             kind: str = "") -> None:
         self.iri(iri, RDF + "type", NS + cls)
         self.iri(iri, PROV + "wasDerivedFrom", self.paper)
         if curator:
-            self.iri(iri, PROV + "wasAttributedTo", f"{ID}agent/curator/{quote(curator, safe='')}")
+            self.iri(iri, PROV + "wasAttributedTo", self.curator(curator))
             self.add(iri, NS + "curated", True)
+            machine = self.revised.get(record) if record is not None else None
+            if machine is not None:
+                self.iri(iri, PROV + "wasRevisionOf", fact_iri(self.paper, kind, machine))
         else:
             self.quads.add(Quad(NamedNode(iri), NamedNode(PROV + "wasAttributedTo"), self.annotator, self.g))
         self.iri(iri, NS + "evidence", self.evidence(ev))
@@ -123,11 +187,11 @@ class _Writer:
         for c in f.citations:
             for n in c.refs:
                 self.iri(f"{P}/ref/{n}", NS + "citedAt", self.evidence(c.evidence))
-        subj_iri = {}
+        subj_iri = {s.key: self.iri_of("subject", s) for s in f.subjects}
+        finding_iri = {x.key: self.iri_of("finding", x) for x in f.findings}
         for s in f.subjects:
-            si = subject_iri(f.paper_id, s.key)
-            subj_iri[s.key] = si
-            self.fact(si, "Patient" if s.kind == "patient" else "Cohort", s.evidence, s.curator)
+            si = subj_iri[s.key]
+            self.fact(si, "Patient" if s.kind == "patient" else "Cohort", s.evidence, s.curator, s, "subject")
             self.add(si, RDFS + "label", s.label)
             self.iri(si, NS + "inPaper", P)
             if s.source:
@@ -141,8 +205,8 @@ class _Writer:
             self.add(si, NS + "died", s.died)
             self.add(si, NS + "size", s.size)
         for a in f.administrations:
-            ai = administration_iri(f.paper_id, a)
-            self.fact(ai, "Administration", a.evidence, a.curator)
+            ai = self.iri_of("administration", a)
+            self.fact(ai, "Administration", a.evidence, a.curator, a, "administration")
             self.iri(ai, NS + "subject", subj_iri.get(a.subject))
             self.iri(ai, NS + "agent", self.term(a.agent))
             self.add(ai, NS + "doseValue", a.dose_value)
@@ -157,8 +221,8 @@ class _Writer:
             self.add(ai, NS + "doseFrequency", a.frequency)
             self.add(ai, NS + "doseDuration", a.duration)
         for x in f.findings:
-            fi = finding_iri(f.paper_id, x.key)
-            self.fact(fi, "TreatmentFinding", x.evidence, x.curator)
+            fi = finding_iri[x.key]
+            self.fact(fi, "TreatmentFinding", x.evidence, x.curator, x, "finding")
             self.iri(fi, NS + "subject", subj_iri.get(x.subject))
             for a in x.agents:
                 self.iri(fi, NS + "agent", self.term(a))
@@ -177,8 +241,8 @@ class _Writer:
             self.add(fi, NS + "responseDay", x.response_day)
             self.add(fi, NS + "daysToResponse", x.days_to_response)
         for g in f.grades:
-            gi = grade_iri(f.paper_id, g)
-            self.fact(gi, "GradeAssessment", g.evidence, g.curator)
+            gi = self.iri_of("grade", g)
+            self.fact(gi, "GradeAssessment", g.evidence, g.curator, g, "grade")
             self.iri(gi, NS + "subject", subj_iri.get(g.subject))
             self.iri(gi, NS + "syndrome", NS + g.syndrome)
             self.add(gi, NS + "grade", g.grade)
@@ -186,18 +250,18 @@ class _Writer:
             self.add(gi, NS + "day", g.day)
             self.iri(gi, NS + "gradingSystem", self.term(g.system))
         for o in f.outcomes:
-            oi = outcome_iri(f.paper_id, o)
-            self.fact(oi, "OutcomeObservation", o.evidence, o.curator)
+            oi = self.iri_of("outcome", o)
+            self.fact(oi, "OutcomeObservation", o.evidence, o.curator, o, "outcome")
             self.iri(oi, NS + "subject", subj_iri.get(o.subject))
             t = self.onto.by_code("outcome", o.outcome)
             self.iri(oi, NS + "outcome", t.iri if t else None)
             self.iri(oi, NS + "syndrome", NS + o.syndrome if o.syndrome in ("ICANS", "CRS") else None)
             self.add(oi, NS + "day", o.day)
             if o.finding:
-                self.iri(oi, NS + "follows", finding_iri(f.paper_id, o.finding))
+                self.iri(oi, NS + "follows", finding_iri.get(o.finding, f"{P}/finding/{quote(o.finding, safe='')}"))
         for c in f.csf:
-            ci = csf_iri(f.paper_id, c)
-            self.fact(ci, "CSFFinding", c.evidence, c.curator)
+            ci = self.iri_of("csf", c)
+            self.fact(ci, "CSFFinding", c.evidence, c.curator, c, "csf")
             self.iri(ci, NS + "subject", subj_iri.get(c.subject))
             self.add(ci, NS + "day", c.day)
             self.add(ci, NS + "openingPressure", c.opening_pressure)
@@ -205,12 +269,17 @@ class _Writer:
         return sorted(self.quads, key=str)
 
 
-def paper_quads(facts: PaperFacts, onto: Ontology, annotator: str) -> list[Quad]:
-    """The sorted quads of one paper's named graph."""
-    return _Writer(facts, onto, annotator).write()
+def paper_quads(facts: PaperFacts, onto: Ontology, annotator: str, provenance: Provenance | None = None
+                ) -> list[Quad]:
+    """The sorted quads of one paper's named graph; ``provenance`` names curators and revised machine facts."""
+    return _Writer(facts, onto, annotator, provenance).write()
 
 
 def to_nquads(quads: list[Quad]) -> bytes:
-    """Deterministic N-Quads: one quad a line, sorted."""
-    lines = serialize(quads, format=RdfFormat.N_QUADS).decode("utf-8").splitlines()
+    """Deterministic N-Quads: one quad a line, sorted.
+
+    Lines end at LF only: N-Quads leaves U+2028, U+2029, U+0085 (and VT, FF) unescaped inside
+    literals, and ``str.splitlines`` would cut a quad there.
+    """
+    lines = [line for line in serialize(quads, format=RdfFormat.N_QUADS).decode("utf-8").split("\n") if line]
     return ("\n".join(sorted(set(lines))) + "\n").encode("utf-8") if lines else b""

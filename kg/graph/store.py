@@ -8,12 +8,14 @@ from pathlib import Path
 from pyoxigraph import NamedNode, RdfFormat, Store
 
 from ..errors import StoreMissingError
+from ..outputs import recover
 
 STORE_DIR = "store"
 
 
 def open_store(out: Path, read_only: bool = True) -> Store:
-    """Open the store built under ``out`` (read-only by default)."""
+    """Open the store built under ``out`` (read-only by default), mending a build cut short first."""
+    recover(out)
     path = Path(out) / STORE_DIR
     if not path.is_dir():
         raise StoreMissingError(f"{path}: no built graph here; run `kg build --out {out}` first")

@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import UnsupportedShapeError, ValidationError
+from ..outputs import recover
 from ..ontology import ontology_dir
 
 
@@ -87,6 +88,7 @@ def validate_nquads(data: bytes) -> Report:
 
 def validate_outputs(out: Path) -> dict[str, Report]:
     """Validate every paper graph under ``out/rdf``."""
+    recover(out)
     folder = Path(out) / "rdf"
     if not folder.is_dir():
         raise ValidationError(f"{folder}: no built graph; run `kg build` first")

@@ -12,20 +12,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import CorpusError, DuplicatePaperError, PaperIdError
+from ..errors import CorpusError, DuplicatePaperError, InputError, KgError, PaperIdError
+from . import transaction
 from .files import read_text_file
 from .readers import Document, read_documents
 
 META_FIELDS = ("id", "title", "year", "doi", "pmid", "pmcid", "journal", "publisher",
                "authors", "references")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+# The annotator's limit: spaCy's default nlp.max_length (its memory grows with the text; a
+# paper is ~20,000-150,000 characters). tests/test_hostile_build.py pins it to get_nlp().
+MAX_CHARS = 1_000_000
+
+
+def check_length(text: str, where: str) -> None:
+    """Refuse a text the annotator can never take (over MAX_CHARS)."""
+    if len(text) > MAX_CHARS:
+        raise InputError(f"{where}: {len(text):,} characters; the annotator takes at most {MAX_CHARS:,} a paper "
+                         "(spaCy's limit); split it or leave out supplementary material")
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,12 @@ def load_meta(path: Path) -> dict:
 
 
 def load_paper(corpus: Path, paper_id: str) -> Paper:
+    """One paper of the corpus (a corpus write cut short is finished first)."""
+    transaction.ready(papers_dir(corpus))
+    return _load_paper(corpus, paper_id)
+
+
+def _load_paper(corpus: Path, paper_id: str) -> Paper:
     folder = papers_dir(corpus) / validate_id(paper_id)
     text = read_text_file(folder / "paper.txt")
     meta_path = folder / "meta.json"
@@ -102,11 +117,24 @@ def load_paper(corpus: Path, paper_id: str) -> Paper:
     return Paper(paper_id, text, empty_meta(paper_id) | meta)
 
 
-def load_corpus(corpus: Path) -> list[Paper]:
-    """Every paper of the corpus, sorted by id."""
+def load_corpus(corpus: Path, problems: dict[str, str] | None = None) -> list[Paper]:
+    """Every paper of the corpus, sorted by id.
+
+    With ``problems``, a paper that cannot be read is left out and its error kept there by id
+    (a build skips it); without, the first such error is raised.
+    """
     if not Path(corpus).is_dir():
         raise CorpusError(f"{corpus}: no corpus folder here; create one with `kg add PATH --corpus {corpus}`")
-    return [load_paper(corpus, pid) for pid in paper_ids(corpus)]
+    transaction.ready(papers_dir(corpus))
+    papers = []
+    for pid in paper_ids(corpus):
+        try:
+            papers.append(_load_paper(corpus, pid))
+        except KgError as e:
+            if problems is None:
+                raise
+            problems[pid] = str(e)
+    return papers
 
 
 def empty_meta(paper_id: str) -> dict:
@@ -128,9 +156,25 @@ def default_id(meta: dict, source: Path, index: int, count: int) -> str:
     return f"{base}-{index}" if count > 1 else base
 
 
+ADD_WRITES = ("paper.txt", "meta.json", "source.xml", "source.json")   # what `kg add` writes; the rest is the curator's
+
+
+@dataclass(frozen=True)
+class Added(Paper):
+    """A paper just added; ``kept`` names the curator files carried over from the version it replaced."""
+
+    kept: tuple[str, ...] = ()
+    replaced: bool = False
+    text_changed: bool = False
+
+
 def add_documents(corpus: Path, docs: list[Document], source: Path, paper_id: str | None = None,
-                  meta: dict | None = None, replace: bool = False) -> list[Paper]:
-    """Add every document read from ``source``; all are added or none (the corpus is unchanged)."""
+                  meta: dict | None = None, replace: bool = False) -> list[Added]:
+    """Add every document read from ``source``: all of them or none, even if the process is killed midway.
+
+    ``replace`` swaps in the new text and metadata of papers already there and keeps their
+    curator files (curation.yaml, mentions.ann, anything ``kg add`` did not write).
+    """
     root = papers_dir(corpus)
     ids = []
     for i, d in enumerate(docs, 1):
@@ -139,57 +183,50 @@ def add_documents(corpus: Path, docs: list[Document], source: Path, paper_id: st
         else:
             pid = default_id(d.meta, Path(source), i, len(docs))
         ids.append(validate_id(pid))
+        check_length(d.text, f"{source}" + (f" (article {i}, {pid})" if len(docs) > 1 else ""))
     dupes = sorted({x for x in ids if ids.count(x) > 1})
     if dupes:
         raise DuplicatePaperError(f"{source}: several papers would get the id {dupes[0]!r}; add them one by one with --id")
-    existing = [pid for pid in ids if (root / pid).exists()]
-    if existing and not replace:
-        raise DuplicatePaperError(f"paper {existing[0]!r} is already in {corpus}; "
-                                  "use --replace to overwrite it or --id to choose another id")
-    root.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[Path, Path]] = []
-    papers = []
-    try:
-        for pid, d in zip(ids, docs):
-            full = empty_meta(pid) | {k: v for k, v in d.meta.items() if v not in (None, "", [])}
-            full |= {k: v for k, v in (meta or {}).items() if v not in (None, "", [])}
-            full["id"] = pid
-            tmp = Path(tempfile.mkdtemp(prefix=f".{pid}.", dir=root))
-            staged.append((tmp, root / pid))
-            (tmp / "paper.txt").write_bytes(d.text.encode("utf-8"))
-            (tmp / "meta.json").write_text(dump_meta(full), encoding="utf-8")
-            if d.source and d.source_name:
-                (tmp / d.source_name).write_bytes(d.source)
-            papers.append(Paper(pid, d.text, full))
-        moved: list[tuple[Path, Path | None]] = []
+    with transaction.locked(root):
+        transaction.recover(root)
+        existing = [pid for pid in ids if (root / pid).exists()]
+        if existing and not replace:
+            raise DuplicatePaperError(f"paper {existing[0]!r} is already in {corpus}; "
+                                      "use --replace to overwrite it or --id to choose another id")
+        staged = transaction.stage(root)
         try:
-            for tmp, target in staged:
-                old = None
-                if target.exists():
-                    old = root / f".{target.name}.old"
-                    if old.exists():
-                        shutil.rmtree(old)
-                    os.replace(target, old)
-                moved.append((target, old))   # before the swap: a failed swap still restores the old paper
-                os.replace(tmp, target)
-        except OSError:
-            for target, old in reversed(moved):
-                shutil.rmtree(target, ignore_errors=True)
-                if old is not None:
-                    os.replace(old, target)
-            raise
-        for _, old in moved:
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-    finally:
-        for tmp, _ in staged:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
+            papers = [_stage_paper(staged / pid, root / pid, pid, d, meta) for pid, d in zip(ids, docs)]
+            transaction.commit(root, staged, ids)
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)   # gone after a commit; a failed staging leaves nothing
     return papers
 
 
+def _stage_paper(folder: Path, current: Path, pid: str, d: Document, meta: dict | None) -> Added:
+    full = empty_meta(pid) | {k: v for k, v in d.meta.items() if v not in (None, "", [])}
+    full |= {k: v for k, v in (meta or {}).items() if v not in (None, "", [])}
+    full["id"] = pid
+    folder.mkdir()
+    data = d.text.encode("utf-8")
+    (folder / "paper.txt").write_bytes(data)
+    (folder / "meta.json").write_text(dump_meta(full), encoding="utf-8")
+    if d.source and d.source_name:
+        (folder / d.source_name).write_bytes(d.source)
+    kept, changed = [], False
+    if current.is_dir():
+        try:
+            changed = (current / "paper.txt").read_bytes() != data
+        except OSError:
+            changed = True
+        for f in sorted(current.iterdir()):
+            if f.is_file() and f.name not in ADD_WRITES and not f.name.endswith(".tmp"):
+                shutil.copy2(f, folder / f.name)
+                kept.append(f.name)
+    return Added(pid, d.text, full, tuple(kept), current.is_dir(), changed)
+
+
 def add_paper(corpus: Path, source: Path, paper_id: str | None = None,
-              meta: dict | None = None, replace: bool = False, fmt: str | None = None) -> list[Paper]:
+              meta: dict | None = None, replace: bool = False, fmt: str | None = None) -> list[Added]:
     """Read ``source`` (text, PubMed XML, JATS, BioC; detected or ``fmt``) and add its papers.
 
     Example: ``add_paper(Path("corpus"), Path("case.txt"))`` adds ``corpus/papers/case/``.

@@ -86,9 +86,25 @@ def read_text(path: Path, data: bytes) -> list[Document]:
 
 # ---- XML helpers
 
+MAX_DEPTH = 200   # elements (or JSON arrays/objects) nested deeper are no article: refused, not recursed into
+
+
+def _too_deep_xml(root) -> bool:
+    stack = [(root, 1)]
+    while stack:
+        el, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in el)
+    return False
+
+
 def _xml(path: Path, data: bytes):
     try:
-        return ET.fromstring(data)
+        root = ET.fromstring(data)
+        if _too_deep_xml(root):
+            raise InputError(f"{path}: XML nested more than {MAX_DEPTH} elements deep; not an article this reader takes")
+        return root
     except DefusedXmlException as e:
         raise InputError(f"{path}: refused XML ({type(e).__name__}); entity declarations are not allowed") from None
     except ET.ParseError as e:
@@ -166,6 +182,8 @@ def _jats_section(sec, depth: int, out: list[str]) -> None:
 
 def read_jats(path: Path, data: bytes) -> list[Document]:
     root = _xml(path, data)
+    if _local(root.tag) == "pmc-articleset":   # what efetch db=pmc answers: the article inside a set
+        root = next((a for a in root if _local(a.tag) == "article"), root)
     front = root.find("front/article-meta")
     if front is None:
         raise InputError(f"{path}: JATS article without front/article-meta; is the file complete?")
@@ -266,20 +284,56 @@ def read_bioc_xml(path: Path, data: bytes) -> list[Document]:
     return docs
 
 
-def read_bioc_json(path: Path, data: bytes) -> list[Document]:
+def _json_depth_ok(data: bytes) -> bool:
+    """Brackets nested at most MAX_DEPTH deep (counted outside strings), before json.loads recurses."""
+    depth = 0
+    for m in re.finditer(rb'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]', data):
+        tok = m.group()
+        if tok in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return False
+        elif tok in (b"]", b"}"):
+            depth -= 1
+    return True
+
+
+def _load_json(path: Path, data: bytes, what: str):
+    if not _json_depth_ok(data):
+        raise InputError(f"{path}: JSON nested more than {MAX_DEPTH} levels deep; not a {what} file")
     try:
-        obj = json.loads(data.decode("utf-8"))
+        return json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         where = f":{e.lineno}:{e.colno}" if isinstance(e, json.JSONDecodeError) else ""
-        raise InputError(f"{path}{where}: malformed BioC JSON ({e}); check the file is complete") from None
+        raise InputError(f"{path}{where}: malformed {what} ({e}); check the file is complete") from None
+
+
+def _typed(value, kind, where: str, path: Path):
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise InputError(f"{path}: {where} is {type(value).__name__}, expected {kind.__name__} (BioC JSON); "
+                         "is it a PubTator/BioC export?")
+    return value
+
+
+def read_bioc_json(path: Path, data: bytes) -> list[Document]:
+    obj = _load_json(path, data, "BioC JSON")
     collections = obj if isinstance(obj, list) else [obj]
     docs = []
-    for c in collections:
-        for d in (c.get("documents") or []) if isinstance(c, dict) else []:
-            passages = [(p.get("infons") or {}, p.get("text") or "") for p in d.get("passages") or []]
-            info: dict = {}
-            for p in d.get("passages") or []:
-                info.update({k: str(v) for k, v in (p.get("infons") or {}).items()})
+    for ci, c in enumerate(collections):
+        if not isinstance(c, dict):
+            continue
+        for di, d in enumerate(_typed(c.get("documents"), list, f"collection {ci} 'documents'", path)):
+            here = f"documents[{di}]"
+            d = _typed(d, dict, here, path)
+            passages, info = [], {}
+            for pi, p in enumerate(_typed(d.get("passages"), list, f"{here}.passages", path)):
+                p = _typed(p, dict, f"{here}.passages[{pi}]", path)
+                infons = _typed(p.get("infons"), dict, f"{here}.passages[{pi}].infons", path)
+                infons = {str(k): "" if v is None else str(v) for k, v in infons.items()}
+                passages.append((infons, _typed(p.get("text"), str, f"{here}.passages[{pi}].text", path)))
+                info.update(infons)
             docs.append(_bioc_document(str(d.get("id", "")), info, passages))
     if not docs:
         raise InputError(f"{path}: no BioC documents in this JSON; is it a PubTator/BioC export?")
@@ -310,7 +364,20 @@ def detect_format(path: Path, data: bytes) -> str:
                          "(or give --format)")
     if head.startswith((b"{", b"[")) and (b'"documents"' in data[:200_000] or b'"passages"' in data[:200_000]):
         return "bioc-json"
+    if head.startswith((b"{", b"[")) and _is_json(data):
+        raise InputError(f"{path}: JSON, but not BioC JSON (no 'documents' with 'passages'); supported are BioC JSON, "
+                         "PubMed/JATS/BioC XML and plain text (give --format text to add it as text anyway)")
     return "text"
+
+
+def _is_json(data: bytes) -> bool:
+    if not _json_depth_ok(data):
+        return True   # deeply nested brackets: JSON or not, no paper text
+    try:
+        json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return True
 
 
 def read_documents(path: Path, fmt: str | None = None) -> tuple[str, list[Document]]:
@@ -320,7 +387,13 @@ def read_documents(path: Path, fmt: str | None = None) -> tuple[str, list[Docume
     if fmt is not None and fmt not in READERS:
         raise InputError(f"unknown format {fmt!r}; use one of {', '.join(READERS)}")
     name = fmt or detect_format(path, data)
-    docs = READERS[name](path, data)
+    try:
+        docs = READERS[name](path, data)
+    except RecursionError:
+        raise InputError(f"{path}: nested too deeply to read; not an article this reader takes") from None
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as e:   # an unexpected structure
+        raise InputError(f"{path}: cannot read it as {name} ({type(e).__name__}: {e}); "
+                         "is the file complete and of that format? (--format chooses another)") from None
     for d in docs:
         if not d.text.strip():
             raise InputError(f"{path}: the {name} file has no text to annotate")

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..graph.iris import grade_iri, subject_iri
+from ..graph.rdf import FactIris
 from .records import CheckRecord
 
 if TYPE_CHECKING:   # only reads the records; importing them at run time would load spaCy
@@ -126,8 +126,10 @@ def _window(ann: AnnotatedPaper, pos: int) -> tuple[int, int] | None:
     return s.start, s.end
 
 
-def check_paper(ann: AnnotatedPaper, facts: PaperFacts) -> tuple[CheckRecord, ...]:
+def check_paper(ann: AnnotatedPaper, facts: PaperFacts, iris: FactIris | None = None) -> tuple[CheckRecord, ...]:
     """Every reported ICANS grade of the paper's own subjects that stated findings let us recompute."""
+    iris = iris or FactIris(facts.paper_id)
+    subject_of = {s.key: iris("subject", s) for s in facts.subjects}
     own = {s.key for s in facts.subjects if not s.source}
     text = ann.layout.text
     norm = ann.layout.norm
@@ -153,7 +155,7 @@ def check_paper(ann: AnnotatedPaper, facts: PaperFacts) -> tuple[CheckRecord, ..
         sa, sb = norm.span(lo, hi)
         worst = max(f[3] for f in mine)
         out.append(CheckRecord(
-            f"{grade_iri(facts.paper_id, g)}/astct", grade_iri(facts.paper_id, g), subject_iri(facts.paper_id, g.subject),
+            f"{iris('grade', g)}/astct", iris("grade", g), subject_of[g.subject],
             g.day, g.grade, worst, tuple((dom, gr, text[s:e]) for s, e, dom, gr in mine),
             start, end, sa, sb, ann.text[start:end], ann.text[sa:sb]))
     return tuple(out)

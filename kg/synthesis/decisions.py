@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import yaml
 
 from ..errors import CorpusError
-from ..graph.iris import ID, paper_iri, subject_iri
+from ..graph.iris import ID, paper_iri
 from .duplicates import KINDS, STATUSES, Link
 
 FILE = "links.yaml"
@@ -48,7 +48,7 @@ def name_of(iri: str) -> str:
 
 def iri_of(name: str) -> str:
     paper, _, key = name.partition("/")
-    return subject_iri(paper, key) if key else paper_iri(paper)
+    return f"{paper_iri(paper)}/subject/{quote(key, safe='')}" if key else paper_iri(paper)
 
 
 def _lines(path: Path, text: str) -> list[int]:

@@ -10,7 +10,8 @@ import re
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING
 
-from ..graph.iris import finding_iri, paper_iri, subject_iri
+from ..graph.iris import paper_iri
+from ..graph.rdf import FactIris
 from ..ontology import Ontology
 
 if TYPE_CHECKING:   # only reads the records; importing kg.facts would load spaCy
@@ -168,9 +169,12 @@ def _tokens(facts: PaperFacts, key: str, onto: Ontology) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
-def paper_record(facts: PaperFacts, onto: Ontology, checks: tuple[CheckRecord, ...] = ()) -> PaperRecord:
-    """The synthesis record of one paper's (curated) facts."""
+def paper_record(facts: PaperFacts, onto: Ontology, checks: tuple[CheckRecord, ...] = (),
+                 iris: FactIris | None = None) -> PaperRecord:
+    """The synthesis record of one paper's (curated) facts; ``iris`` names them as the paper's graph does."""
     pid, meta = facts.paper_id, facts.meta
+    iris = iris or FactIris(pid)
+    subject_of = {s.key: iris("subject", s) for s in facts.subjects}
 
     def label(agents) -> str:
         return "+".join(sorted(onto.terms[a].label.lower() for a in agents))
@@ -182,14 +186,14 @@ def paper_record(facts: PaperFacts, onto: Ontology, checks: tuple[CheckRecord, .
             sentences = [s.evidence.sentence] + [x.evidence.sentence for x in facts.findings if x.subject == s.key]
             author = next((m.group(1) for t in sentences for m in [_ET_AL.search(t)] if m), "")
         subjects.append(SubjectRecord(
-            subject_iri(pid, s.key), s.key, s.label, s.kind, tuple(s.source), s.age, s.sex, s.diagnosis,
+            subject_of[s.key], s.key, s.label, s.kind, tuple(s.source), s.age, s.sex, s.diagnosis,
             s.cell_therapy, s.died, s.size, _tokens(facts, s.key, onto) if not s.source else (), author))
     findings = []
     for x in facts.findings:
         sentence = x.evidence.sentence
         out_sentence = x.outcome_evidence.sentence if x.outcome_evidence is not None else sentence
         findings.append(FindingRecord(
-            finding_iri(pid, x.key), subject_iri(pid, x.subject), tuple(x.agents), label(x.agents), x.route,
+            iris("finding", x), subject_of.get(x.subject, ""), tuple(x.agents), label(x.agents), x.route,
             x.setting, x.treated, x.responders, x.outcome, sentence, out_sentence, x.start_day, x.response_day))
     refs = tuple(sorted((int(r["n"]), str(r.get("doi") or "").lower(), str(r.get("pmid") or ""),
                          str(r.get("title") or ""), str(r.get("paper_iri") or ""))

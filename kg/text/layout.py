@@ -105,6 +105,10 @@ def _case_number(token: str) -> int | None:
     return word_number(token) or roman_number(token)
 
 
+# two sentences (or one ended by a glued reference marker, "improved.10"): a paragraph, not a title
+_SENTENCES = re.compile(r"[a-z)][.!?](?:\d{1,3}(?:[,–-]\d{1,3})*)?(?:\s+[A-Z]|\s*$)")
+
+
 def classify_heading(line: str) -> tuple[str, int | None] | None:
     """(kind, case number) if ``line`` is a standalone heading, else None."""
     if len(line) > 80:
@@ -294,7 +298,8 @@ def analyze(text: str) -> Layout:
             cur = (kind, block.strip().rstrip(":."), a, num)
             sentences.append(Sentence(a, b, len(sections), bi, True))
             continue
-        if bi == 0 and len(block) < 300 and not block.rstrip().endswith(".") and len(blocks) > 1:
+        if bi == 0 and len(block) < 300 and not block.rstrip().endswith(".") and len(blocks) > 1 \
+                and not _SENTENCES.search(block):
             cur = ("title", "", a, None)
             sentences.append(Sentence(a, b, len(sections), bi, True))
             close(b)

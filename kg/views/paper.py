@@ -18,8 +18,8 @@ from importlib import resources
 from string import Template
 from typing import TYPE_CHECKING
 
-from ..graph.iris import (administration_iri, csf_iri, finding_iri, grade_iri, outcome_iri, paper_iri,
-                          subject_iri)
+from ..graph.iris import paper_iri
+from ..graph.rdf import FactIris
 from ..ontology import Ontology
 from .projection import NODE_TYPES, display_title
 from .timeline import OUTCOME_WORDS, ROUTES, timeline_svg
@@ -53,8 +53,8 @@ def _lines(label: str, chars: int) -> list[str]:
 
 
 class _Page:
-    def __init__(self, facts: PaperFacts, onto: Ontology, checks: tuple[CheckRecord, ...]):
-        self.f, self.onto = facts, onto
+    def __init__(self, facts: PaperFacts, onto: Ontology, checks: tuple[CheckRecord, ...], iris: FactIris):
+        self.f, self.onto, self.iris = facts, onto, iris
         self.checks = {c.grade: c for c in checks}
         self.nodes: list[dict] = []
         self.edges: list[dict] = []
@@ -80,7 +80,7 @@ class _Page:
         self.node(p, "paper", "paper", display_title(f.meta, pid), [])
         refs = {int(r["n"]): r for r in f.meta.get("references") or [] if r.get("n") is not None}
         for s in f.subjects:
-            si = subject_iri(pid, s.key)
+            si = self.iris("subject", s)
             ev = [_ev(s.evidence, pid)]
             if s.source:
                 src = ";".join(map(str, s.source))
@@ -118,25 +118,25 @@ class _Page:
             extra = " ".join(x for x in (ROUTES.get(a.route or "", a.route or ""), a.frequency or "", a.duration or "") if x)
             text = f"{t.label}{dose.rstrip()}{' ' + extra if extra else ''}"
             kind = "cell therapy" if t.category == "cell_therapy" else "drug class" if t.category == "drug_class" else "drug"
-            rows.append((a.day, 0, a.evidence.start, administration_iri(pid, a), kind, text, [_ev(a.evidence, pid)], ""))
+            rows.append((a.day, 0, a.evidence.start, self.iris("administration", a), kind, text, [_ev(a.evidence, pid)], ""))
         for g in f.grades:
             if g.subject != s.key:
                 continue
-            c = self.checks.get(grade_iri(pid, g))
+            c = self.checks.get(self.iris("grade", g))
             flag = f"ASTCT: the stated findings give grade {c.recomputed}" if c is not None and not c.consistent else ""
             ev = [_ev(g.evidence, pid)]
             if c is not None:
                 ev.append({"paper": pid, "start": c.start, "end": c.end, "quote": c.quote, "sentence": c.sentence,
                            "sent_start": c.sent_start, "role": "ASTCT findings: " + "; ".join(
                                f"{d} -> grade {gr}" for d, gr, _ in c.findings)})
-            rows.append((g.day, 1, g.evidence.start, grade_iri(pid, g), "grade",
+            rows.append((g.day, 1, g.evidence.start, self.iris("grade", g), "grade",
                          f"{g.syndrome} grade {g.grade}" + (f" ({flag})" if flag else ""), ev, flag))
         for c in f.csf:
             if c.subject != s.key:
                 continue
             vals = [f"opening pressure {_num(c.opening_pressure)} cm H2O" if c.opening_pressure is not None else "",
                     f"{_num(c.lymphocytes)} lymphocytes" if c.lymphocytes is not None else ""]
-            rows.append((c.day, 2, c.evidence.start, csf_iri(pid, c), "csf",
+            rows.append((c.day, 2, c.evidence.start, self.iris("csf", c), "csf",
                          "lumbar puncture: " + ", ".join(v for v in vals if v), [_ev(c.evidence, pid)], ""))
         for x in f.findings:
             if x.subject != s.key:
@@ -155,11 +155,11 @@ class _Page:
             day = x.response_day if x.response_day is not None else x.start_day
             when = f" \u00b7 response on day {x.response_day}" if x.response_day is not None else \
                 f" \u00b7 given on day {x.start_day}" if x.start_day is not None else ""
-            rows.append((day, 3, x.evidence.start, finding_iri(pid, x.key), "outcome",
+            rows.append((day, 3, x.evidence.start, self.iris("finding", x), "outcome",
                          f"{agents}{route} ({setting}) \u2192 {what}{when}", ev, ""))
         for o in f.outcomes:   # facts the timeline shows: the panel needs their evidence too
             if o.subject == s.key:
-                self.facts[outcome_iri(pid, o)] = {
+                self.facts[self.iris("outcome", o)] = {
                     "label": f"{o.syndrome} {OUTCOME_WORDS.get(o.outcome, o.outcome)}", "evidence": [_ev(o.evidence, pid)]}
         rows.sort(key=lambda r: (r[0] is None, r[0] or 0, r[1], r[2]))
         for day, order, _, iri, kind, text, ev, flag in rows:
@@ -203,9 +203,10 @@ def _height(n: dict) -> float:
     return n["lines"] * LINE + PAD
 
 
-def page_data(facts: PaperFacts, onto: Ontology, checks: tuple[CheckRecord, ...] = ()) -> dict:
+def page_data(facts: PaperFacts, onto: Ontology, checks: tuple[CheckRecord, ...] = (),
+              iris: FactIris | None = None) -> dict:
     """Nodes (ids are fact IRIs, positions fixed), edges and each fact's evidence, for the page's script."""
-    page = _Page(facts, onto, checks)
+    page = _Page(facts, onto, checks, iris or FactIris(facts.paper_id))
     page.build()
     page.layout()
     nodes = [{"id": n["id"], "label": n["label"], "title": n["title"], "kind": n["kind"], "x": n["x"], "y": n["y"],
@@ -218,10 +219,12 @@ def _template() -> Template:
     return Template((resources.files("kg.views") / "templates" / "paper.html").read_text(encoding="utf-8"))
 
 
-def paper_page(facts: PaperFacts, onto: Ontology, checks: tuple[CheckRecord, ...] = ()) -> str:
-    """The HTML page of one paper: timeline, graph and evidence panel."""
-    data = page_data(facts, onto, checks)
-    svg, marks = timeline_svg(facts, onto, checks)
+def paper_page(facts: PaperFacts, onto: Ontology, checks: tuple[CheckRecord, ...] = (),
+               iris: FactIris | None = None) -> str:
+    """The HTML page of one paper: timeline, graph and evidence panel; ``iris`` names facts as its graph does."""
+    iris = iris or FactIris(facts.paper_id)
+    data = page_data(facts, onto, checks, iris)
+    svg, marks = timeline_svg(facts, onto, checks, iris)
     meta = facts.meta
     bits = [facts.paper_id] + [str(meta[k]) for k in ("year", "journal") if meta.get(k)] + \
         ([f"PMID {meta['pmid']}"] if meta.get("pmid") else []) + ([f"doi:{meta['doi']}"] if meta.get("doi") else [])

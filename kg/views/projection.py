@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from ..graph.iris import administration_iri, finding_iri, grade_iri, paper_iri, subject_iri
+from ..graph.iris import paper_iri
+from ..graph.rdf import FactIris
 from ..ontology import Ontology
 
 if TYPE_CHECKING:   # only reads the records; importing kg.facts would load spaCy
@@ -76,10 +77,12 @@ def counts_label(treated: int | None, responders: int | None) -> str:
     return f" {treated} treated" if treated else ""
 
 
-def project(facts_list: list[PaperFacts], onto: Ontology) -> nx.MultiDiGraph:
-    """The facts as a networkx graph; every node and edge made from a fact carries its IRI as ``fact``."""
+def project(facts_list: list[PaperFacts], onto: Ontology, iris: dict[str, FactIris] | None = None) -> nx.MultiDiGraph:
+    """The facts as a networkx graph; every node and edge made from a fact carries its IRI as ``fact``
+    (``iris``: a paper's FactIris when curation gave some facts IRIs of their own)."""
     g = nx.MultiDiGraph()
     for f in facts_list:
+        fi = (iris or {}).get(f.paper_id) or FactIris(f.paper_id)
         p = f"paper:{f.paper_id}"
         g.add_node(p, label=display_title(f.meta, f.paper_id), type="paper", paper=f.paper_id, fact=paper_iri(f.paper_id))
         subj = {}
@@ -89,7 +92,7 @@ def project(facts_list: list[PaperFacts], onto: Ontology) -> nx.MultiDiGraph:
             kind = "patient" if s.kind == "patient" else "cohort"
             label = s.label if not s.source else f"cohort [{';'.join(map(str, s.source))}]"
             g.add_node(n, label=label, type=kind, paper=f.paper_id, evidence=json.dumps(_ev(s.evidence, f.paper_id)),
-                       fact=subject_iri(f.paper_id, s.key))
+                       fact=fi("subject", s))
             g.add_edge(p, n, label="reports")
             for r in s.source:
                 c = f"{p}/ref:{r}"
@@ -103,7 +106,7 @@ def project(facts_list: list[PaperFacts], onto: Ontology) -> nx.MultiDiGraph:
             route = f" {a.route}" if a.route else ""
             day = f" day {a.day}" if a.day is not None else ""
             g.add_edge(subj[a.subject], n, label=f"received{dose}{route}{day}".strip(),
-                       evidence=json.dumps(_ev(a.evidence, f.paper_id)), fact=administration_iri(f.paper_id, a))
+                       evidence=json.dumps(_ev(a.evidence, f.paper_id)), fact=fi("administration", a))
         for x in f.findings:
             if not x.outcome:
                 continue
@@ -114,10 +117,10 @@ def project(facts_list: list[PaperFacts], onto: Ontology) -> nx.MultiDiGraph:
             ev = x.outcome_evidence if x.outcome_evidence is not None else x.evidence
             g.add_edge(subj[x.subject], o,
                        label=f"{agents}{counts_label(x.treated, x.responders)}{' (refractory)' if x.refractory else ''}",
-                       agents=agents, evidence=json.dumps(_ev(ev, f.paper_id)), fact=finding_iri(f.paper_id, x.key))
+                       agents=agents, evidence=json.dumps(_ev(ev, f.paper_id)), fact=fi("finding", x))
         for gr in f.grades:
             # one node per assessment and patient: "ICANS grade 4" of Case 1 is not Case 2's
-            iri = grade_iri(f.paper_id, gr)
+            iri = fi("grade", gr)
             n = f"{subj[gr.subject]}/grade:{iri.rsplit('/', 1)[1]}"
             day = f", day {gr.day}" if gr.day is not None else ""
             g.add_node(n, label=f"{gr.syndrome} grade {gr.grade}{day}", type="grade", paper=f.paper_id, fact=iri,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Variable
@@ -10,6 +11,9 @@ from ..errors import QueryError
 from ..graph.store import open_store
 from ..ontology import ontology_dir
 from .results import NUMBER_TYPES, Result
+from .sparql_check import too_deep
+
+STACK_BYTES = 1 << 30   # Oxigraph recurses on long chains (5,000 BINDs overflow a normal 8 MB stack)
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -24,17 +28,35 @@ def query_names() -> list[str]:
 
 def load_query(name_or_path: str) -> str:
     """The SPARQL text of a competency question name or of a .rq file."""
+    known = f"known: {', '.join(query_names())}"
+    if NAME_RE.match(name_or_path) and len(name_or_path) <= 100:
+        path = queries_dir() / f"{name_or_path}.rq"
+        if path.is_file():
+            return _read_query(path)
+        if not Path(name_or_path).exists():
+            raise QueryError(f"unknown query {name_or_path!r}; {known}")
+    shown = name_or_path if len(name_or_path) <= 80 else name_or_path[:77] + "..."
     p = Path(name_or_path)
-    if name_or_path.endswith(".rq") or p.exists():
-        if not p.exists():
-            raise QueryError(f"{p}: no such query file")
-        return p.read_text(encoding="utf-8")
-    if not NAME_RE.match(name_or_path):
-        raise QueryError(f"unknown query {name_or_path!r}; known: {', '.join(query_names())}")
-    path = queries_dir() / f"{name_or_path}.rq"
-    if not path.exists():
-        raise QueryError(f"unknown query {name_or_path!r}; known: {', '.join(query_names())}")
-    return path.read_text(encoding="utf-8")
+    try:
+        exists, is_dir = p.exists(), p.is_dir()
+    except OSError as e:   # e.g. a name longer than the file system allows
+        raise QueryError(f"{shown!r}: not a query name nor a readable .rq file ({e.strerror}); {known}") from None
+    if is_dir:
+        raise QueryError(f"{shown}: is a directory; give a .rq file or a question name ({known})")
+    if not exists:
+        if name_or_path.endswith(".rq"):
+            raise QueryError(f"{shown}: no such query file")
+        raise QueryError(f"unknown query {shown!r}; {known}")
+    return _read_query(p)
+
+
+def _read_query(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise QueryError(f"{path}: not UTF-8 (byte {e.start}); save the query as UTF-8") from None
+    except OSError as e:
+        raise QueryError(f"{path}: cannot read ({e.strerror})") from None
 
 
 def _cell(term) -> tuple[str, str]:
@@ -54,6 +76,9 @@ def run_query(out: Path, sparql: str, bindings: dict[str, str] | None = None,
 
     With ``timeout`` (seconds) the query runs in a child process that is killed when time is up.
     """
+    why = too_deep(sparql)
+    if why:
+        raise QueryError(why + "; flatten it")
     if timeout:
         return _run_with_timeout(out, sparql, bindings, timeout)
     return _run(out, sparql, bindings)
@@ -82,7 +107,11 @@ def _run_with_timeout(out, sparql, bindings, timeout: float) -> Result:
             proc.kill()
             proc.join()
             raise QueryError(f"query exceeded the time limit of {timeout:g} s; narrow it, add LIMIT, or raise --timeout")
-        status, value = parent.recv()
+        try:
+            status, value = parent.recv()
+        except EOFError:   # the child died without answering (a crash in the engine)
+            proc.join()
+            raise QueryError(f"the query engine stopped on this query (exit {proc.exitcode}); simplify it") from None
     finally:
         parent.close()
         proc.join(timeout=5)
@@ -92,6 +121,28 @@ def _run_with_timeout(out, sparql, bindings, timeout: float) -> Result:
 
 
 def _run(out: Path, sparql: str, bindings: dict[str, str] | None = None) -> Result:
+    """``_evaluate`` on a thread with a big stack (see STACK_BYTES)."""
+    box: dict = {}
+
+    def work():
+        try:
+            box["result"] = _evaluate(out, sparql, bindings)
+        except BaseException as e:   # re-raised in the caller's thread
+            box["error"] = e
+
+    old = threading.stack_size(STACK_BYTES)
+    try:
+        t = threading.Thread(target=work, name="query")
+        t.start()
+    finally:
+        threading.stack_size(old)
+    t.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def _evaluate(out: Path, sparql: str, bindings: dict[str, str] | None = None) -> Result:
     store = open_store(out)
     try:
         subs = {Variable(k): NamedNode(v) for k, v in (bindings or {}).items()}

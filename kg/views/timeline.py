@@ -11,7 +11,7 @@ import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..graph.iris import administration_iri, csf_iri, grade_iri, outcome_iri, subject_iri
+from ..graph.rdf import FactIris
 from ..ontology import Ontology
 
 if TYPE_CHECKING:   # only reads the records; importing kg.facts would load spaCy
@@ -47,16 +47,16 @@ def _num(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def patient_marks(facts: PaperFacts, onto: Ontology, key: str, checks: dict[str, CheckRecord]) -> list[Mark]:
+def patient_marks(facts: PaperFacts, onto: Ontology, key: str, checks: dict[str, CheckRecord],
+                  iris: FactIris) -> list[Mark]:
     """The marks of one patient, in day order; undated ones last (day None)."""
-    pid = facts.paper_id
     marks: list[Mark] = []
     for a in facts.administrations:
         if a.subject != key:
             continue
         t = onto.terms[a.agent]
         if t.category == "cell_therapy":
-            marks.append(Mark("product", a.day, f"{t.label} infusion", administration_iri(pid, a), "#b07aa1"))
+            marks.append(Mark("product", a.day, f"{t.label} infusion", iris("administration", a), "#b07aa1"))
             continue
         dose = ""
         if a.dose_value is not None:
@@ -64,19 +64,19 @@ def patient_marks(facts: PaperFacts, onto: Ontology, key: str, checks: dict[str,
             dose = f" {_num(a.dose_value)}{high} {a.dose_unit or ''}".rstrip()
         extra = " ".join(x for x in (ROUTES.get(a.route or "", a.route or ""), a.frequency or "") if x)
         marks.append(Mark("drug", a.day, f"{t.label.lower()}{dose}{' ' + extra if extra else ''}",
-                          administration_iri(pid, a), "#59a14f"))
+                          iris("administration", a), "#59a14f"))
     for g in facts.grades:
         if g.subject != key:
             continue
-        c = checks.get(grade_iri(pid, g))
+        c = checks.get(iris("grade", g))
         flag = f"ASTCT: the stated findings give grade {c.recomputed}" if c is not None and not c.consistent else ""
-        marks.append(Mark("grade", g.day, f"{g.syndrome} {g.grade}", grade_iri(pid, g),
+        marks.append(Mark("grade", g.day, f"{g.syndrome} {g.grade}", iris("grade", g),
                           SYNDROME_COLORS.get(g.syndrome, "#e15759"), g.grade, flag))
     for c in facts.csf:
         if c.subject == key:
             parts = [f"OP {_num(c.opening_pressure)}" if c.opening_pressure is not None else "",
                      f"{_num(c.lymphocytes)} lymph" if c.lymphocytes is not None else ""]
-            marks.append(Mark("csf", c.day, "LP: " + ", ".join(p for p in parts if p), csf_iri(pid, c), "#4e79a7"))
+            marks.append(Mark("csf", c.day, "LP: " + ", ".join(p for p in parts if p), iris("csf", c), "#4e79a7"))
     seen = set()
     for o in facts.outcomes:
         if o.subject != key or (o.syndrome, o.outcome, o.day) in seen:
@@ -84,10 +84,10 @@ def patient_marks(facts: PaperFacts, onto: Ontology, key: str, checks: dict[str,
         seen.add((o.syndrome, o.outcome, o.day))
         kind = "death" if o.outcome == "death" else "outcome"
         label = "died" if kind == "death" else f"{o.syndrome} {OUTCOME_WORDS.get(o.outcome, o.outcome)}"
-        marks.append(Mark(kind, o.day, label, outcome_iri(pid, o), OUTCOME_COLORS.get(o.outcome, "#555")))
+        marks.append(Mark(kind, o.day, label, iris("outcome", o), OUTCOME_COLORS.get(o.outcome, "#555")))
     subject = next(s for s in facts.subjects if s.key == key)
     if subject.died and not any(m.kind == "death" for m in marks):
-        marks.append(Mark("death", None, "died (day not stated)", subject_iri(pid, key), OUTCOME_COLORS["death"]))
+        marks.append(Mark("death", None, "died (day not stated)", iris("subject", subject), OUTCOME_COLORS["death"]))
     order = ("product", "drug", "grade", "csf", "outcome", "death")
     return sorted(marks, key=lambda m: (m.day is None, m.day or 0, order.index(m.kind), m.label))
 
@@ -112,10 +112,12 @@ def _esc(s: str) -> str:
     return html.escape(s, quote=True)
 
 
-def timeline_svg(facts: PaperFacts, onto: Ontology, checks: tuple[CheckRecord, ...] = ()) -> tuple[str, list[Mark]]:
+def timeline_svg(facts: PaperFacts, onto: Ontology, checks: tuple[CheckRecord, ...] = (),
+                 iris: FactIris | None = None) -> tuple[str, list[Mark]]:
     """The SVG of every own patient's course, and the marks drawn ("" and [] when no patient has a dated event)."""
     by_grade = {c.grade: c for c in checks}
-    lanes = [(s, patient_marks(facts, onto, s.key, by_grade)) for s in facts.subjects
+    iris = iris or FactIris(facts.paper_id)
+    lanes = [(s, patient_marks(facts, onto, s.key, by_grade, iris)) for s in facts.subjects
              if s.kind == "patient" and not s.source]
     lanes = [(s, ms) for s, ms in lanes if any(m.day is not None for m in ms)]
     if not lanes:
