@@ -161,3 +161,33 @@ def test_untrusted_text_cannot_run(chromium, tmp_path):
         body = re.search(r"<body[^>]*>", dom).group(0)
         assert "data-pwned" not in body and "<title>PWNED" not in dom
         assert "&lt;img src=x onerror=" in dom  # shown as text
+
+
+def test_page_and_synthesis_name_curated_facts_as_the_graph_does(tmp_path, corpus_copy):
+    """A curated revision of a finding has an IRI of its own (-curated): the page, the timeline and the
+    synthesis use the graph's IRIs, so every `fact` of kg query opens on the page."""
+    import yaml
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+    from kg.views.query import load_query, run_query
+
+    assert CliRunner().invoke(cli, ["review", "pmid35896259", "--corpus", str(corpus_copy),
+                                    "--curator", "Jane Doe"]).exit_code == 0
+    path = corpus_copy / "papers" / "pmid35896259" / "curation.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    next(e for e in doc["facts"] if e["type"] == "finding" and e["subject"] == "Case 2"
+         and e["setting"] == "first_line").update(status="edit", setting="steroid_refractory")
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    build(corpus_copy, out)
+    r = run_query(out, load_query("treatment_outcomes"))
+    facts = [dict(zip(r.columns, row))["fact"] for row in r.rows]
+    assert any(f.endswith("-curated") for f in facts)
+    data = page_data(out / "html" / "paper-pmid35896259.html")
+    assert set(facts) <= {n["id"] for n in data["nodes"]}
+    summary = run_query(out, load_query("treatment_summary"))
+    counted = {e[0] for row in summary.rows
+               for e in run_query(out, "PREFIX icans: <https://w3id.org/icans-kg/ontology#> SELECT ?f ?s WHERE { "
+                                       "?s icans:countedFinding ?f }", {"s": dict(zip(summary.columns, row))["fact"]}).rows}
+    assert counted <= set(facts) and any(f.endswith("-curated") for f in counted)
