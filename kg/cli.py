@@ -173,11 +173,11 @@ def links(corpus, out):
 
     Example: kg links   (edit corpus/links.yaml, then kg build)
     """
-    from .synthesis.decisions import write_links_file
+    from .synthesis.decisions import load_decisions, write_links_file
     from .synthesis.run import read_links_json
     try:
-        found = read_links_json(out)
-        path = write_links_file(corpus, found)
+        path = write_links_file(corpus, read_links_json(out))
+        found = load_decisions(corpus)
     except KgError as e:
         _fail(e)
     by = {s: sum(1 for l in found if l.status == s) for s in ("proposed", "confirmed", "rejected")}

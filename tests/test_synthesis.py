@@ -128,6 +128,12 @@ def test_a_curator_rejects_and_adds_links(tmp_path, synth):
     r = CliRunner().invoke(cli, ["links", "--corpus", str(corpus), "--out", str(out)])
     assert r.exit_code == 0 and r.output.startswith(f"wrote 6 links to {corpus / 'links.yaml'} (6 proposed,")
     text = (corpus / "links.yaml").read_text(encoding="utf-8")
+    # kg links again, before any build: the curator's decision in the file stays
+    entry = "- a: review-2024/ref-1\n  b: cohort-2020\n  kind: cited_paper\n  status: "
+    (corpus / "links.yaml").write_text(text.replace(entry + "proposed", entry + "rejected"), encoding="utf-8")
+    r = CliRunner().invoke(cli, ["links", "--corpus", str(corpus), "--out", str(out)])
+    assert "(5 proposed, 0 confirmed, 1 rejected)" in r.output
+    assert entry + "rejected" in (corpus / "links.yaml").read_text(encoding="utf-8")
     (corpus / "links.yaml").unlink()
     # the abstract's patient is not the case report's: she counts as a patient of her own (a responder)
     rejected = text
@@ -294,3 +300,14 @@ def test_incremental_synthesis_equals_a_full_one(tmp_path):
     assert (out / "synthesis" / "graph.nq").read_bytes() == (full / "synthesis" / "graph.nq").read_bytes()
     pairs = {(l["paper"], l["other_paper"]) for l in rows(out, "duplicate_links") if l["kind"] == "same_patient"}
     assert pairs == {("abstract-2021", "series-2023")}
+
+
+def test_report_and_links_stay_light_and_fail_cleanly(synth, tmp_path):
+    from .test_architecture import HEAVY, _imported
+
+    _, out = synth
+    loaded = _imported(["-m", "kg", "report", "--out", str(out)], tmp_path)
+    assert "pyoxigraph" in loaded and not set(HEAVY) & loaded, set(HEAVY) & loaded
+    r = CliRunner().invoke(cli, ["links", "--corpus", str(tmp_path / "c"), "--out", str(tmp_path / "nothing")])
+    assert r.exit_code == 1 and r.output == (f"Error: {tmp_path / 'nothing' / 'synthesis' / 'links.json'}: no links "
+                                             f"of a build here; run `kg build --out {tmp_path / 'nothing'}` first\n")

@@ -119,8 +119,17 @@ def apply_decisions(links: list[Link], decisions: list[Decision], known: set[str
 
 
 def write_links_file(corpus: Path, links: list[Link]) -> Path:
-    """Write ``corpus/links.yaml``: every link with its evidence and status (the curator's kept)."""
+    """Write ``corpus/links.yaml``: every link with its evidence and status; the decisions already in the file win,
+    and an entry of the curator's that ``links`` lacks is kept as it is."""
     path = links_path(corpus)
+    decided = {frozenset((d.a, d.b)): d for d in load_decisions(corpus)}
+    merged = []
+    for link in links:
+        d = decided.pop(frozenset((link.a, link.b)), None)
+        merged.append(replace(link, status=d.status, note=d.note or link.note) if d else link)
+    merged += [Link(d.a, d.b, d.kind, 0.0, ("confirmed by a curator",) if d.status == "confirmed" else (), d.status,
+                    d.note) for d in decided.values()]
+    links = sorted(merged, key=lambda l: (l.a, l.b))
     entries = [{"a": name_of(l.a), "b": name_of(l.b), "kind": l.kind, "status": l.status,
                 "evidence": list(l.evidence), **({"note": l.note} if l.note else {})} for l in links]
     doc = {"help": HELP, "links": entries}

@@ -72,7 +72,7 @@ def main() -> None:
             ("kg report", ["report", "--out", str(base / "outputs")], None),
             ("kg add small.txt", ["add", str(small), "--corpus", str(add_corpus)], fresh_corpus),
         ]
-        print(f"{'command':<20} {'median':>8} {'min':>8}  heavy imports   ({runs} runs, Python "
+        print(f"{'command':<26} {'median':>8} {'min':>8}  heavy imports   ({runs} runs, Python "
               f"{sys.version.split()[0]}, {os.cpu_count()} cores)")
         for name, args, before in cases:
             _time(args, base, 1, before)   # warm the OS caches
@@ -82,7 +82,7 @@ def main() -> None:
             heavy = ", ".join(_heavy_imports(args, base)) or "-"
             goal = GOALS.get(name)
             verdict = "" if goal is None else f"  goal < {goal} s {'met' if statistics.median(t) < goal else 'NOT met'}"
-            print(f"{name:<20} {statistics.median(t):>7.3f}s {min(t):>7.3f}s  {heavy}{verdict}")
+            print(f"{name:<26} {statistics.median(t):>7.3f}s {min(t):>7.3f}s  {heavy}{verdict}")
 
 
 if __name__ == "__main__":

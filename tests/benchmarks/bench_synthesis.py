@@ -175,9 +175,12 @@ def main() -> None:
         out = built(work, a.rdflib_size)
         r = rdflib_times(out, [("treatment_summary", summary, 15), ("on_the_fly", ON_THE_FLY, 3)])
         rd, n, ox_same = r["treatment_summary"]
+        alone = ox[a.rdflib_size][0]
         rows.append((f"{a.rdflib_size:,} papers: treatment_summary, the same .rq over the same data, rdflib memory "
                      f"store vs Oxigraph on disk, runs interleaved ({n} rows)",
                      f"{_ms(rd)} vs {_ms(ox_same)}: {rd / ox_same:,.0f}x", ">= 100x " + ("met" if rd / ox_same >= 100 else "NOT met")))
+        rows.append((f"{a.rdflib_size:,} papers: the same, against Oxigraph's time measured alone (above)",
+                     f"{_ms(rd)} vs {_ms(alone)}: {rd / alone:,.0f}x", ">= 100x " + ("met" if rd / alone >= 100 else "NOT met")))
         fly = r["on_the_fly"][0]
         rows.append((f"{a.rdflib_size:,} papers: rdflib computing the sums from the findings (the GROUP BY above) "
                      f"vs Oxigraph reading the build's rows", f"{_ms(fly)} vs {_ms(ox_same)}: {fly / ox_same:,.0f}x", ""))
