@@ -153,6 +153,40 @@ def explain(fact_iri, out, fmt):
 
 @cli.command()
 @option("out")
+def report(out):
+    """Print how often each treatment worked across the corpus, with duplicates and ASTCT checks.
+
+    Example: kg report --out outputs
+    """
+    from .views.report import report as make_report
+    try:
+        click.echo(make_report(out), nl=False)
+    except KgError as e:
+        _fail(e)
+
+
+@cli.command()
+@option("corpus")
+@option("out")
+def links(corpus, out):
+    """Write corpus/links.yaml: the duplicate reports the last build linked, to confirm or reject.
+
+    Example: kg links   (edit corpus/links.yaml, then kg build)
+    """
+    from .synthesis.decisions import load_decisions, write_links_file
+    from .synthesis.run import read_links_json
+    try:
+        path = write_links_file(corpus, read_links_json(out))
+        found = load_decisions(corpus)
+    except KgError as e:
+        _fail(e)
+    by = {s: sum(1 for l in found if l.status == s) for s in ("proposed", "confirmed", "rejected")}
+    click.echo(f"wrote {len(found)} links to {path} ({by['proposed']} proposed, {by['confirmed']} confirmed, "
+               f"{by['rejected']} rejected); set status to confirmed or rejected, then kg build")
+
+
+@cli.command()
+@option("out")
 def validate(out):
     """Check the built graph against the SHACL shapes (ontology/shapes.ttl).
 

@@ -13,7 +13,10 @@ from kg.graph.links import linked_meta
 from kg.ingest.corpus import load_corpus
 from kg.ontology import load_ontology
 from kg.views import html as site
-from kg.views.projection import project
+from kg.synthesis.records import paper_record
+from kg.synthesis.run import Synthesis
+from kg.views.forest import overview_rows
+from kg.views.projection import project, with_display_title
 
 DATA = Path(__file__).resolve().parent / "data" / "papers"
 
@@ -31,7 +34,7 @@ def three(tmp_path_factory, repo):
     build(corpus, base / "out")
     onto = load_ontology()
     papers = load_corpus(corpus)
-    facts = [machine_facts(p, linked_meta(p, {}), corpus, onto)[1] for p in papers]
+    facts = [with_display_title(machine_facts(p, linked_meta(p, {}), corpus, onto)[1], p.text) for p in papers]
     return base / "out", project(facts, onto), facts, onto
 
 
@@ -78,11 +81,33 @@ def page_data(path: Path) -> dict:
     return json.loads(re.search(r'<script id="data" type="application/json">(.*?)</script>', text, re.S).group(1))
 
 
-def test_corpus_view_counts_findings_across_papers(three):
-    out, whole, _, _ = three
-    data = page_data(out / "html" / "corpus.html")
-    total = sum(int(e["label"].split()[0]) for e in data["edges"])
-    assert total == sum(1 for _, v in whole.edges() if whole.nodes[v]["type"] == "outcome") > 3
+def synthesis_of(facts, onto, tmp_path):
+    syn = Synthesis()
+    for f in facts:
+        syn.add(paper_record(f, onto).to_json())
+    return syn.finish(tmp_path, onto)
+
+
+def test_corpus_overview_counts_patients_not_findings(three, tmp_path):
+    out, _, facts, onto = three
+    rows = {(r["agents"], r["setting"]): r for r in overview_rows(synthesis_of(facts, onto, tmp_path))}
+    own, cited = {}, {}
+    for f in facts:
+        kinds = {s.key: s for s in f.subjects}
+        for x in f.findings:
+            key = ("+".join(sorted(onto.terms[a].label.lower() for a in x.agents)) or f"{x.route} (no drug named)",
+                   x.setting)
+            s = kinds[x.subject]
+            if s.kind == "patient" and not s.source:
+                own.setdefault(key, set()).add((f.paper_id, s.key))
+            elif s.source:
+                cited.setdefault(key, []).append(x.treated or 0)
+    assert {k: r["n_patients"] for k, r in rows.items() if r["n_patients"]} == {k: len(v) for k, v in own.items()}
+    assert {k: r["cited"][1] for k, r in rows.items() if r["cited"][0]} == {k: sum(v) for k, v in cited.items()}
+    # a patient with two first-line steps counts once in "patients", never once per finding
+    assert sum(r["n_patients"] for r in rows.values()) < sum(len(f.findings) for f in facts)
+    page = (out / "html" / "corpus.html").read_text(encoding="utf-8")
+    assert "the papers' own patients" in page and "cited studies" in page and "never findings" in page
 
 
 def test_big_treatment_view_becomes_an_aggregate_with_a_full_table(three, tmp_path, monkeypatch):
@@ -90,11 +115,13 @@ def test_big_treatment_view_becomes_an_aggregate_with_a_full_table(three, tmp_pa
     summaries = [(f.paper_id, json.loads(json.dumps(site.paper_summary(project([f], onto), f.paper_id))))
                  for f in facts]
 
+    synthesized = synthesis_of(facts, onto, tmp_path)
+
     def write(folder):
         b = site.SiteBuilder()
         for pid, summary in summaries:
             b.add(pid, summary)
-        b.write(folder)
+        b.write(folder, synthesized)
 
     agent = max((n for n, d in whole.nodes(data=True) if d["type"] == "drug"), key=whole.in_degree)
     name = f"treatment-{agent.split(':', 1)[1]}.html"
@@ -112,3 +139,15 @@ def test_big_treatment_view_becomes_an_aggregate_with_a_full_table(three, tmp_pa
     table = (tmp_path / "agg" / name).read_text(encoding="utf-8")
     papers_with_agent = {n.split("/")[0].split(":", 1)[1] for n in subjects}
     assert all(f'href="paper-{pid}.html"' in table for pid in papers_with_agent)
+
+
+def test_papers_are_named_by_title_never_by_a_bare_id():
+    from kg.views.projection import display_title, title_from_text
+
+    assert title_from_text("\n  Siltuximab after failure of corticosteroids in grade III ICANS\n\nA 54-year-old") == \
+        "Siltuximab after failure of corticosteroids in grade III ICANS"
+    for text in ("Abstract. Background/Aim: Chimeric antigen receptor", "Case 1\nA 50-year-old man",
+                 "We describe two patients who developed ICANS after CAR T cells.", ""):
+        assert title_from_text(text) == ""
+    assert display_title({"title": "", "pmid": "35896259", "year": 2022}, "pmid35896259") == "PMID 35896259, 2022"
+    assert display_title({"title": "A title"}, "x") == "A title"

@@ -134,8 +134,8 @@ def test_push_to_a_real_oxigraph_server(built, tmp_path):
                 time.sleep(0.05)
         n = push(built, base + "/store")
         push(built, base + "/store")  # idempotent: graphs are replaced, not appended
-        assert n == 2
-        for name in ("refractory_responders", "administrations", "patients"):
+        assert n == 3   # the paper, the synthesis graph, the ontology
+        for name in ("refractory_responders", "administrations", "patients", "treatment_summary"):
             status, _, body = http(base + "/query", data=load_query(name).encode(),
                                    headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"})
             assert status == 200

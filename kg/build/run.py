@@ -20,9 +20,14 @@ from ..errors import BuildError, KgError
 from ..graph.exports import FOLDERS, KgxWriter
 from ..graph.iris import ONTOLOGY_GRAPH, graph_iri
 from ..graph.links import corpus_index, linked_meta
-from ..graph.store import STORE_DIR, create_store, update_copy
+from ..graph.rdf import to_nquads
+from ..graph.store import STORE_DIR, create_store, replace_graph, update_copy
+from ..graph.validate import validate_quads
 from ..ingest.corpus import Paper, load_corpus
 from ..ontology import Ontology, load_ontology, ontology_files
+from ..synthesis.run import FOLDER as SYNTHESIS_DIR
+from ..synthesis.run import Synthesis, write_links_json
+from ..synthesis.triples import SYNTHESIS_GRAPH
 from ..views.html import SiteBuilder
 from ..views.projection import ExportWriter
 from .keys import code_digest, paper_key
@@ -130,19 +135,23 @@ def _build_into(staged: Path, papers: list[Paper], problems: dict[str, str], ont
     if progress:
         progress("writing HTML and exports")
 
-    exports, site = ExportWriter(staged / "graph.graphml", staged / "graph.json"), SiteBuilder()
+    exports, site, synthesis = ExportWriter(staged / "graph.graphml", staged / "graph.json"), SiteBuilder(), Synthesis()
     kgx = KgxWriter(staged / "kgx")
-    for i in ids:   # streamed one paper at a time: memory does not grow with the corpus
+    for i in ids:   # streamed one paper at a time; only the small synthesis records stay in memory
         part = json.loads((staged / "projection" / f"{i}.json").read_bytes())
         exports.add(part["export"])
         site.add(i, part["site"])
+        synthesis.add(part["synthesis"])
         kgx.add(json.loads((staged / FOLDERS["kgx"][0] / f"{i}{FOLDERS['kgx'][1]}").read_bytes()))
     exports.close()
     kgx.close()
-    site.write(staged / "html")
+    # the previous build's links hold for pairs of unchanged papers (a full build compares every pair)
+    previous = out / SYNTHESIS_DIR if prev and not prev.get("_store_unusable") else None
+    synthesized = _synthesis(staged, corpus, onto, synthesis, set(changed) if previous else None, previous)
+    site.write(staged / "html", synthesized)
     counts = {k: sum(per_paper[i]["facts"][k] for i in ids) for k in COUNTS}
     warnings = [w for i in ids for w in warnings_by_paper.get(i, [])] + \
-        [w for i in sorted(set(failed) - set(ids)) for w in warnings_by_paper[i]]
+        [w for i in sorted(set(failed) - set(ids)) for w in warnings_by_paper[i]] + list(synthesized.warnings)
     report = {"papers": len(ids), "mentions": sum(per_paper[i]["mentions"] for i in ids),
               "quads": sum(per_paper[i]["quads"] for i in ids), "facts": counts, "warnings": warnings,
               "annotator": ANNOTATOR_VERSION, "code": code_digest(), "ontology": onto.digest, "keys": keys,
@@ -152,6 +161,23 @@ def _build_into(staged: Path, papers: list[Paper], problems: dict[str, str], ont
     (staged / MARKER).write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     report["_annotated"] = changed
     return report
+
+
+def _synthesis(staged: Path, corpus: Path, onto: Ontology, synthesis: Synthesis, changed: set[str] | None,
+               previous: Path | None):
+    """Links, summaries and checks across the papers: checked against the shapes, written, put in the store."""
+    result = synthesis.finish(corpus, onto, changed, previous)
+    quads = result.quads(ANNOTATOR_VERSION)
+    report = validate_quads(quads)
+    if not report.conforms:
+        raise BuildError(f"the synthesis graph violates ontology/shapes.ttl ({report.violations} violation(s))\n"
+                         f"{report.text[:1500]}")
+    folder = staged / SYNTHESIS_DIR
+    folder.mkdir()
+    (folder / "graph.nq").write_bytes(to_nquads(quads))
+    write_links_json(result, folder)
+    replace_graph(staged / STORE_DIR, SYNTHESIS_GRAPH, folder / "graph.nq")
+    return result
 
 
 def _skip(failed: dict[str, str], staged: Path, out: Path, prev: dict, keys: dict, per_paper: dict,

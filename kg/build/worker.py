@@ -13,12 +13,15 @@ from ..annotate import ANNOTATOR_VERSION, get_nlp
 from ..curation.paper import curated_facts
 from ..errors import BuildError, KgError
 from ..graph.exports import paper_exports
-from ..graph.rdf import Activity, paper_quads, source_date, to_nquads
+from ..graph.rdf import Activity, FactIris, paper_quads, source_date, to_nquads
 from ..graph.validate import validate_quads
 from ..ingest.corpus import Paper, check_length
 from ..ontology import load_ontology
-from ..views.html import paper_page, paper_summary
-from ..views.projection import fragment, project
+from ..synthesis.astct import check_paper
+from ..synthesis.records import paper_record
+from ..views.html import paper_summary
+from ..views.paper import paper_page
+from ..views.projection import fragment, project, with_display_title
 from .keys import code_digest
 from .report import COUNTS
 
@@ -42,7 +45,7 @@ class PaperResult:
     key: str
     nquads: bytes
     mentions_json: bytes
-    projection: bytes     # the paper's export fragment and corpus-view summary (JSON)
+    projection: bytes     # the paper's export fragment, corpus-view summary and synthesis record (JSON)
     n_mentions: int
     n_quads: int
     counts: dict
@@ -75,14 +78,18 @@ def process_paper(job: Job) -> PaperResult:
     if not report.conforms:
         raise BuildError(f"{paper.id}: the extracted graph violates ontology/shapes.ttl "
                          f"({report.violations} violation(s)); run `kg validate` for the report\n{report.text[:1500]}")
-    g = project([facts], onto)
+    iris = FactIris(paper.id, cur.provenance)
+    record = paper_record(facts, onto, check_paper(ann, facts, iris), iris)
+    facts = with_display_title(facts, paper.text)
+    g = project([facts], onto, {paper.id: iris})
     return PaperResult(paper.id, job.key, data,
                        (json.dumps(ann.to_json(), indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
-                       json.dumps({"export": fragment(g, paper.id), "site": paper_summary(g, paper.id)},
+                       json.dumps({"export": fragment(g, paper.id), "site": paper_summary(g, paper.id),
+                                   "synthesis": record.to_json()},
                                   ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
                        len(ann.mentions), len(quads),
-                       {k: len(getattr(facts, k)) for k in COUNTS}, tuple(facts.warnings) + tuple(cur.warnings), paper_page(g, paper.id).encode("utf-8"),
-                       paper_exports(quads, onto))
+                       {k: len(getattr(facts, k)) for k in COUNTS}, tuple(facts.warnings) + tuple(cur.warnings),
+                       paper_page(facts, onto, record.checks, iris).encode("utf-8"), paper_exports(quads, onto))
 
 
 def _work(job: Job) -> PaperResult | Failure:

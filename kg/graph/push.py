@@ -114,13 +114,15 @@ def check_endpoint(endpoint: str) -> None:
 
 def push(out: Path, endpoint: str, progress: Callable[[str], None] | None = None,
          timeout: float = 120) -> int:
-    """Push every paper graph under ``out/rdf`` and the ontology, delete graphs of removed papers; returns the graphs sent."""
+    """Push every paper graph under ``out/rdf``, the synthesis graph and the ontology, delete graphs of removed
+    papers; returns the number of files sent (the ontology counts as one)."""
     check_endpoint(endpoint)
     recover(out)
     folder = Path(out) / "rdf"
     files = sorted(folder.glob("*.nq"))
     if not files:
         raise PushError(f"{folder}: no built graphs; run `kg build --out {out}` first")
+    files += [p for p in [Path(out) / "synthesis" / "graph.nq"] if p.exists()]   # summaries, links, checks
     client = _Client(endpoint, timeout)
     before = _pushed_before(client)
     onto = b"".join(f.read_bytes() + b"\n" for f in ontology_files())

@@ -98,6 +98,24 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or _h(name)
 
 
+class FactIris:
+    """The IRIs a paper's graph gives its fact records: ``iris("grade", g)``; the views and the synthesis use it too.
+
+    A curated revision of a subject or finding (whose IRIs come from keys) gets its own IRI.
+    """
+
+    def __init__(self, paper_id: str, prov: Provenance | None = None):
+        self.paper = paper_iri(paper_id)
+        self.revised = dict(prov.revisions) if prov else {}   # curated record -> machine record
+
+    def __call__(self, kind: str, r) -> str:
+        iri = fact_iri(self.paper, kind, r)
+        machine = self.revised.get(r)
+        if machine is not None and fact_iri(self.paper, kind, machine) == iri:
+            iri += "-curated"
+        return iri
+
+
 class _Writer:
     def __init__(self, facts: PaperFacts, onto: Ontology, activity: Activity, text: str | None,
                  prov: Provenance | None = None):
@@ -113,15 +131,12 @@ class _Writer:
         self.activity = f"{self.paper}/activity/{activity.key or _h(activity)}"
         self.quads: set[Quad] = set()
         self.curators = dict(prov.curators) if prov else {}
-        self.revised = dict(prov.revisions) if prov else {}   # curated record -> machine record
+        self.iris = FactIris(facts.paper_id, prov)
+        self.revised = self.iris.revised
 
     def iri_of(self, kind: str, r) -> str:
-        """A fact's IRI; a curated revision of a subject or finding (whose IRIs come from keys) gets its own."""
-        iri = fact_iri(self.paper, kind, r)
-        machine = self.revised.get(r)
-        if machine is not None and fact_iri(self.paper, kind, machine) == iri:
-            iri += "-curated"
-        return iri
+        """A fact's IRI (see FactIris)."""
+        return self.iris(kind, r)
 
     def curator(self, handle: str) -> str:
         """The curator's agent IRI (their ORCID iD when known), described once in the graph."""

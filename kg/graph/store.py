@@ -83,3 +83,12 @@ def update_copy(old: Path, new: Path, remove: list[str], load: list[Path]) -> bo
     store.flush()
     del store
     return True
+
+
+def replace_graph(path: Path, graph: str, nquads: Path) -> None:
+    """Replace one named graph of the store at ``path`` by the quads of ``nquads`` (all in that graph)."""
+    store = Store(str(path))
+    store.remove_graph(NamedNode(graph))
+    store.load(path=str(nquads), format=RdfFormat.N_QUADS)
+    store.flush()
+    del store

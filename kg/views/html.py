@@ -1,4 +1,4 @@
-"""Offline HTML views of the graph: an index, the corpus overview, one page per paper.
+"""Offline HTML views of the graph: an index, the corpus overview, the forest plot, one page per treatment.
 
 The pages are self-contained (vis-network from the pyvis package is inlined; no CDN),
 use precomputed positions (networkx layout, physics off) and never insert paper text
@@ -17,6 +17,8 @@ from string import Template
 import networkx as nx
 from pyvis.network import Network
 
+from ..synthesis.run import SynthesisResult
+from .forest import forest_page, overview_page
 from .projection import NODE_TYPES
 
 _VIS_DIR = "lib/vis-9.1.2"
@@ -50,14 +52,7 @@ def _shells(g: nx.MultiDiGraph) -> list[list]:
     return [s for s in shells + [rest] if s]
 
 
-def paper_page(g: nx.MultiDiGraph, pid: str) -> str:
-    """The HTML view of one paper (its nodes and what they point to)."""
-    nodes = [n for n, d in g.nodes(data=True) if d.get("paper") == pid]
-    sub = g.subgraph(set(nodes) | {v for n in nodes for v in g.successors(n)}).copy()
-    return render(sub, f"icans-kg: {pid}", NAV)
-
-
-NAV = [("index.html", "index"), ("corpus.html", "corpus overview")]
+NAV = [("index.html", "index"), ("corpus.html", "corpus overview"), ("forest.html", "forest plot")]
 
 
 def vis_data(g: nx.MultiDiGraph) -> dict:
@@ -106,7 +101,6 @@ def _items(g: nx.MultiDiGraph, nodes: set) -> dict:
 def paper_summary(g: nx.MultiDiGraph, pid: str) -> dict:
     """What the corpus views need from one paper's projection (computed in the build's workers)."""
     title = str(g.nodes[f"paper:{pid}"].get("label", pid)) if f"paper:{pid}" in g else pid
-    findings = [[d["agents"], v, g.nodes[v]["label"]] for _, v, d in g.edges(data=True) if "agents" in d]
     treatments = {}
     for n, d in g.nodes(data=True):
         if d.get("type") not in ("drug", "cell therapy"):
@@ -119,7 +113,7 @@ def paper_summary(g: nx.MultiDiGraph, pid: str) -> dict:
             tally.setdefault(o, [g.nodes[o], 0])[1] += 1
         treatments[n] = {"attrs": dict(d), "subjects": len(subjects), "outcomes": tally,
                          "detail": _items(g, {n} | set(subjects) | papers | set(outcomes))}
-    return {"title": title, "findings": findings, "treatments": treatments}
+    return {"title": title, "treatments": treatments}
 
 
 class _Treatment:
@@ -164,38 +158,30 @@ class _Treatment:
 
 
 class SiteBuilder:
-    """index.html, corpus.html and one page per treatment, from the papers' summaries.
+    """index.html, corpus.html, forest.html and one page per treatment.
 
-    Paper pages are written by the build's workers. The corpus view aggregates treatments ->
-    outcomes with counts; a treatment view shows every patient up to MAX_DETAIL nodes and an
-    aggregate beyond, always with a table of its papers: every page stays readable and the
-    memory used does not grow with the number of papers.
+    Paper pages are written by the build's workers. The corpus overview and the forest plot
+    come from the synthesis (patients counted once); a treatment view shows every patient up
+    to MAX_DETAIL nodes and an aggregate beyond, always with a table of its papers: every page
+    stays readable and the memory used does not grow with the number of papers.
     """
 
     def __init__(self):
-        self.counts: dict[tuple[str, str], int] = {}
-        self.outcome_labels: dict[str, str] = {}
         self.treatments: dict[str, _Treatment] = {}
-        self.papers: list[str] = []
+        self.papers: list[tuple[str, str]] = []   # (id, title)
 
     def add(self, pid: str, summary: dict) -> None:
-        self.papers.append(pid)
-        for agents, outcome, label in summary["findings"]:
-            self.counts[(agents, outcome)] = self.counts.get((agents, outcome), 0) + 1
-            self.outcome_labels[outcome] = label
+        self.papers.append((pid, summary["title"]))
         for n, t in summary["treatments"].items():
             self.treatments.setdefault(n, _Treatment(n, t["attrs"])).add(pid, summary["title"], t)
 
-    def write(self, folder: Path) -> list[Path]:
+    def write(self, folder: Path, synthesis: SynthesisResult) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
         write_assets(folder)
-        agg = nx.MultiDiGraph()
-        for (agents, outcome), n in sorted(self.counts.items()):
-            agg.add_node(f"treatment:{agents}", label=agents, type="drug")
-            agg.add_node(outcome, label=self.outcome_labels[outcome], type="outcome")
-            agg.add_edge(f"treatment:{agents}", outcome, label=f"{n} finding{'s' if n != 1 else ''}")
-        written = [folder / "corpus.html"]
-        written[0].write_text(render(agg, "icans-kg: treatments and outcomes", NAV), encoding="utf-8")
+        nav = "".join(f'<a href="{html.escape(h, quote=True)}">{html.escape(t)}</a>' for h, t in NAV)
+        written = [folder / "corpus.html", folder / "forest.html"]
+        written[0].write_text(overview_page(synthesis, nav), encoding="utf-8")
+        written[1].write_text(forest_page(synthesis, nav), encoding="utf-8")
         links = []
         for n, t in sorted(self.treatments.items(), key=lambda kv: (kv[1].attrs["label"], kv[0])):
             name = f"treatment-{n.split(':', 1)[1]}.html"
@@ -203,10 +189,11 @@ class SiteBuilder:
             (folder / name).write_text(render(t.graph(), f"icans-kg: {label}", NAV, t.table()), encoding="utf-8")
             written.append(folder / name)
             links.append(f'<li><a href="{html.escape(name, quote=True)}">{html.escape(label)}</a></li>')
-        items = "".join(f'<li><a href="{html.escape(f"paper-{pid}.html", quote=True)}">{html.escape(pid)}</a></li>'
-                        for pid in self.papers)
+        items = "".join(f'<li><a href="{html.escape(f"paper-{pid}.html", quote=True)}">{html.escape(title)}</a> '
+                        f'<small>{html.escape(pid)}</small></li>' for pid, title in self.papers)
         index = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>icans-kg</title></head><body>"
-                 "<h1>icans-kg</h1><p><a href=\"corpus.html\">Corpus overview: treatments and outcomes</a></p>"
+                 "<h1>icans-kg</h1><p><a href=\"forest.html\">Response rates per treatment (forest plot)</a> \u00b7 "
+                 "<a href=\"corpus.html\">Corpus overview: treatments and what followed</a></p>"
                  f"<h2>Papers ({len(self.papers)})</h2><ul>{items}</ul>"
                  f"<h2>Treatments ({len(links)})</h2><ul>{''.join(links)}</ul></body></html>\n")
         (folder / "index.html").write_text(index, encoding="utf-8")

@@ -5,12 +5,14 @@ Each paper is projected on its own (in the build's workers) and kept as a small 
 (networkx), are streamed from the fragments, so memory does not grow with the corpus and
 an unchanged paper's fragment is reused as is. Every edge starts at a node of its own
 paper (the paper or a subject), so edge keys of a fragment are keys of the whole graph;
-shared nodes (agents, outcomes, grades) carry the same attributes in every fragment.
+shared nodes (agents, outcomes) carry the same attributes in every fragment; a grade node
+belongs to one patient's assessment.
 """
 from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 import tempfile
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -19,6 +21,8 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
+from ..graph.iris import paper_iri
+from ..graph.rdf import FactIris
 from ..ontology import Ontology
 
 if TYPE_CHECKING:   # only reads the records; importing kg.facts would load spaCy
@@ -27,7 +31,7 @@ if TYPE_CHECKING:   # only reads the records; importing kg.facts would load spaC
 NODE_TYPES = {
     "paper": "#4e79a7", "patient": "#f28e2b", "cohort": "#edc948", "drug": "#59a14f",
     "drug class": "#8cd17d", "cell therapy": "#b07aa1", "grade": "#e15759", "outcome": "#76b7b2",
-    "citation": "#9c755f",
+    "csf": "#86bcb6", "citation": "#9c755f",
 }
 
 
@@ -36,18 +40,59 @@ def _ev(ev: Evidence, paper: str) -> dict:
             "sentence": ev.sentence, "sent_start": ev.sent_start}
 
 
-def project(facts_list: list[PaperFacts], onto: Ontology) -> nx.MultiDiGraph:
+def display_title(meta: dict, paper_id: str) -> str:
+    """The paper's title; without one, what identifies it to a reader ("PMID 35896259, 2022"), never a bare id."""
+    if meta.get("title"):
+        return str(meta["title"])
+    ident = f"PMID {meta['pmid']}" if meta.get("pmid") else f"doi:{meta['doi']}" if meta.get("doi") else paper_id
+    return f"{ident}, {meta['year']}" if meta.get("year") else ident
+
+
+_NOT_TITLES = ("abstract", "background", "introduction", "case", "summary", "objective", "methods", "results")
+
+
+def title_from_text(text: str) -> str:
+    """The first line of a plain-text paper when it reads like a title, else ""."""
+    line = next((l.strip() for l in text.splitlines() if l.strip()), "")
+    words = line.split()
+    if not 3 <= len(words) <= 40 or len(line) > 250 or line.endswith(".") or \
+            line.lower().startswith(_NOT_TITLES) or not any(c.isalpha() for c in line):
+        return ""
+    return line
+
+
+def with_display_title(facts: PaperFacts, text: str) -> PaperFacts:
+    """The facts the views draw: a paper without a title is named by its first line when that reads like one.
+
+    Only the views use it; the graph's dct:title stays what the metadata says.
+    """
+    title = "" if facts.meta.get("title") else title_from_text(text)
+    return replace(facts, meta=facts.meta | {"title": title}) if title else facts
+
+
+def counts_label(treated: int | None, responders: int | None) -> str:
+    """" 4/6", " 26 treated" (no count of responders), or "" for no counts: never "None/26"."""
+    if treated and responders is not None:
+        return f" {responders}/{treated}"
+    return f" {treated} treated" if treated else ""
+
+
+def project(facts_list: list[PaperFacts], onto: Ontology, iris: dict[str, FactIris] | None = None) -> nx.MultiDiGraph:
+    """The facts as a networkx graph; every node and edge made from a fact carries its IRI as ``fact``
+    (``iris``: a paper's FactIris when curation gave some facts IRIs of their own)."""
     g = nx.MultiDiGraph()
     for f in facts_list:
+        fi = (iris or {}).get(f.paper_id) or FactIris(f.paper_id)
         p = f"paper:{f.paper_id}"
-        g.add_node(p, label=f.meta.get("title") or f.paper_id, type="paper", paper=f.paper_id)
+        g.add_node(p, label=display_title(f.meta, f.paper_id), type="paper", paper=f.paper_id, fact=paper_iri(f.paper_id))
         subj = {}
         for s in f.subjects:
             n = f"{p}/subject:{s.key}"
             subj[s.key] = n
             kind = "patient" if s.kind == "patient" else "cohort"
             label = s.label if not s.source else f"cohort [{';'.join(map(str, s.source))}]"
-            g.add_node(n, label=label, type=kind, paper=f.paper_id, evidence=json.dumps(_ev(s.evidence, f.paper_id)))
+            g.add_node(n, label=label, type=kind, paper=f.paper_id, evidence=json.dumps(_ev(s.evidence, f.paper_id)),
+                       fact=fi("subject", s))
             g.add_edge(p, n, label="reports")
             for r in s.source:
                 c = f"{p}/ref:{r}"
@@ -61,26 +106,31 @@ def project(facts_list: list[PaperFacts], onto: Ontology) -> nx.MultiDiGraph:
             route = f" {a.route}" if a.route else ""
             day = f" day {a.day}" if a.day is not None else ""
             g.add_edge(subj[a.subject], n, label=f"received{dose}{route}{day}".strip(),
-                       evidence=json.dumps(_ev(a.evidence, f.paper_id)))
+                       evidence=json.dumps(_ev(a.evidence, f.paper_id)), fact=fi("administration", a))
         for x in f.findings:
             if not x.outcome:
                 continue
             o = f"outcome:{x.outcome}"
             g.add_node(o, label=x.outcome.replace("_", " "), type="outcome")
             agents = "+".join(sorted(onto.terms[a].label.lower() for a in x.agents)) or "treatment"
-            counts = f" {x.responders}/{x.treated}" if x.treated else ""
-            g.add_edge(subj[x.subject], o, label=f"{agents}{counts}{' (refractory)' if x.refractory else ''}",
-                       agents=agents, evidence=json.dumps(_ev(x.evidence, f.paper_id)))
+            # the edge says what followed: its evidence is the sentence that reports the outcome
+            ev = x.outcome_evidence if x.outcome_evidence is not None else x.evidence
+            g.add_edge(subj[x.subject], o,
+                       label=f"{agents}{counts_label(x.treated, x.responders)}{' (refractory)' if x.refractory else ''}",
+                       agents=agents, evidence=json.dumps(_ev(ev, f.paper_id)), fact=fi("finding", x))
         for gr in f.grades:
-            n = f"grade:{gr.syndrome}{gr.grade}"
-            g.add_node(n, label=f"{gr.syndrome} grade {gr.grade}", type="grade")
-            g.add_edge(subj[gr.subject], n, label=f"day {gr.day}" if gr.day is not None else "graded",
+            # one node per assessment and patient: "ICANS grade 4" of Case 1 is not Case 2's
+            iri = fi("grade", gr)
+            n = f"{subj[gr.subject]}/grade:{iri.rsplit('/', 1)[1]}"
+            day = f", day {gr.day}" if gr.day is not None else ""
+            g.add_node(n, label=f"{gr.syndrome} grade {gr.grade}{day}", type="grade", paper=f.paper_id, fact=iri,
                        evidence=json.dumps(_ev(gr.evidence, f.paper_id)))
+            g.add_edge(subj[gr.subject], n, label="graded", evidence=json.dumps(_ev(gr.evidence, f.paper_id)), fact=iri)
     return g
 
 
-NODE_ATTRS = ("label", "type", "paper", "evidence")
-EDGE_ATTRS = ("label", "agents", "evidence")
+NODE_ATTRS = ("label", "type", "paper", "evidence", "fact")
+EDGE_ATTRS = ("label", "agents", "evidence", "fact")
 
 
 def _gml_data(attrs: dict, names: tuple[str, ...], prefix: str) -> str:
@@ -98,7 +148,7 @@ def _json(obj: dict) -> str:
 
 def fragment(g: nx.MultiDiGraph, paper_id: str) -> dict:
     """One paper's part of the exports, pre-rendered: its own nodes and edges as GraphML and
-    node-link JSON text, and the shared nodes (agents, outcomes, grades) it touches."""
+    node-link JSON text, and the shared nodes (agents, outcomes) it touches."""
     own = f"paper:{paper_id}"
     gml, nodes, links, shared = [], [], [], {}
     for n, d in g.nodes(data=True):

@@ -10,7 +10,7 @@ from pyoxigraph import Literal, NamedNode, QuerySolutions, Variable
 from ..errors import QueryError
 from ..graph.store import open_store
 from ..ontology import ontology_dir
-from .results import Result
+from .results import NUMBER_TYPES, Result
 from .sparql_check import too_deep
 
 STACK_BYTES = 1 << 30   # Oxigraph recurses on long chains (5,000 BINDs overflow a normal 8 MB stack)
@@ -59,14 +59,15 @@ def _read_query(path: Path) -> str:
         raise QueryError(f"{path}: cannot read ({e.strerror})") from None
 
 
-def _cell(term) -> str:
+def _cell(term) -> tuple[str, str]:
+    """(text, kind) of one result cell; kind is one of results.KINDS."""
     if term is None:
-        return ""
+        return "", "text"
     if isinstance(term, Literal):
-        return term.value
+        return term.value, "number" if term.datatype.value in NUMBER_TYPES else "text"
     if isinstance(term, NamedNode):
-        return term.value
-    return str(term)
+        return term.value, "iri"
+    return str(term), "text"
 
 
 def run_query(out: Path, sparql: str, bindings: dict[str, str] | None = None,
@@ -158,5 +159,5 @@ def _evaluate(out: Path, sparql: str, bindings: dict[str, str] | None = None) ->
     if not isinstance(res, QuerySolutions):
         raise QueryError("only SELECT queries can be printed as a table; use the endpoint for CONSTRUCT/ASK")
     cols = tuple(v.value for v in res.variables)
-    rows = tuple(tuple(_cell(sol[c]) for c in cols) for sol in res)
-    return Result(cols, rows)
+    cells = [[_cell(sol[c]) for c in cols] for sol in res]
+    return Result(cols, tuple(tuple(v for v, _ in row) for row in cells), tuple(tuple(k for _, k in row) for row in cells))
