@@ -35,3 +35,26 @@ def test_store_results_carry_kinds(built):
     assert all(isinstance(row["paper"], str) and row["fact"].startswith("https://") for row in rows)
     table = format_result(r, "table")
     assert all(row["fact"] in table for row in rows)
+
+
+def test_a_refused_query_frees_the_engine_results_on_their_own_thread(built):
+    """Queries run on a worker thread; an error carried back must not drag pyoxigraph's result objects
+    (which may only be freed on the thread that made them) into the caller's thread."""
+    import gc
+    import sys
+
+    import pytest
+
+    from kg.errors import QueryError
+
+    seen = []
+    old, sys.unraisablehook = sys.unraisablehook, seen.append
+    try:
+        for sparql in ("ASK { ?s ?p ?o }", "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1"):
+            with pytest.raises(QueryError, match="only SELECT queries") as info:
+                run_query(built, sparql)
+            assert info.value.__traceback__ is not None   # raised here again, with this thread's frames only
+        gc.collect()
+    finally:
+        sys.unraisablehook = old
+    assert [str(u.exc_value) for u in seen] == []

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import re
 import threading
+import traceback
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Variable
 
-from ..errors import QueryError
+from ..errors import KgError, QueryError
 from ..graph.store import open_store
 from ..ontology import ontology_dir
 from .results import NUMBER_TYPES, Result
@@ -127,8 +128,8 @@ def _run(out: Path, sparql: str, bindings: dict[str, str] | None = None) -> Resu
     def work():
         try:
             box["result"] = _evaluate(out, sparql, bindings)
-        except BaseException as e:   # re-raised in the caller's thread
-            box["error"] = e
+        except BaseException as e:   # re-raised in the caller's thread, without this thread's frames
+            box["error"] = _detached(e)
 
     old = threading.stack_size(STACK_BYTES)
     try:
@@ -140,6 +141,19 @@ def _run(out: Path, sparql: str, bindings: dict[str, str] | None = None) -> Resu
     if "error" in box:
         raise box["error"]
     return box["result"]
+
+
+def _detached(e: BaseException) -> BaseException:
+    """``e`` without the frames that raised it, its traceback kept as text in a note.
+
+    The frames hold the store's result objects, which pyoxigraph must free on the thread that made
+    them; an exception carried to another thread would free them there ("unsendable ... dropped on
+    another thread").
+    """
+    if not isinstance(e, KgError):   # a bug: keep where it happened
+        e.add_note("".join(traceback.format_exception(e)).rstrip())
+    e.__context__ = e.__cause__ = None
+    return e.with_traceback(None)
 
 
 def _evaluate(out: Path, sparql: str, bindings: dict[str, str] | None = None) -> Result:
