@@ -41,3 +41,23 @@ def test_deadline_day_does_not_date_the_drug():
                                     "10 mg IV every 6 hours was given, and she was back to her baseline by day 8.", "t"))
     (dex,) = [a for a in f.administrations if a.agent == "Dexamethasone"]
     assert dex.day == 5
+
+
+def test_a_table_of_studies_gives_one_finding_per_row_under_its_caption():
+    text = ("Management of neurotoxicity after CAR-T cells: what the case series show\n\n"
+            "Results\nFour series were found (Table 2).\n\n"
+            "Table 2. Agents used after failure of corticosteroids for ICANS\n"
+            "Series\tYear\tN\tTreatment\tOutcome\n"
+            "Okafor et al. [3]\t2020\t6\tAnakinra 100 mg SC q6h\t4/6 improved\n"
+            "Lindqvist et al. [4]\t2021\t3\tSiltuximab 11 mg/kg IV\t0/3 (no response)\n"
+            "Haddad et al. [5]\t2023\t5\tIntrathecal methotrexate + hydrocortisone\t5/5 resolved\n\n"
+            "Discussion\nThe best results were with intrathecal therapy, which worked in five of five patients [5].\n\n"
+            "Table 3. Outcome of dexamethasone as the first treatment\n"
+            "Series | N | Treatment | Outcome\n"
+            "Baptiste et al. [6] | 20 | Dexamethasone 10 mg IV | 17/20 improved\n")
+    got = _findings(text)
+    assert {("ref-3", "Anakinra", True, 6, 4, "improvement"), ("ref-4", "Siltuximab", True, 3, 0, "no_response"),
+            ("ref-5", "Hydrocortisone+Methotrexate", True, 5, 5, "resolution"),
+            ("ref-6", "Dexamethasone", False, 20, 17, "improvement")} <= got, got
+    # the discussion tells [5] again: its five patients are counted once
+    assert sum(1 for f in got if f[3] == 5) == 1, got

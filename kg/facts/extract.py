@@ -56,6 +56,22 @@ def _merge_undated(admins: list[Administration]) -> list[Administration]:
     return out
 
 
+def _restated_dropped(findings: list, cited: dict) -> list:
+    """A cited study's result told again later ("as in the series of Lee et al., 6 of 8 improved [4]" after a
+    table row of [4] with 6/8) is one finding: the first telling is kept, the later ones with the same
+    references, agents and number treated are dropped, so the study's patients are not counted twice."""
+    seen, out = set(), []
+    for f in findings:
+        refs = cited.get(f.subject)
+        if refs and f.treated is not None:
+            key = (tuple(refs), tuple(f.agents), f.treated)
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(f)
+    return out
+
+
 def extract_facts(ann: AnnotatedPaper, meta: dict | None = None, onto: Ontology | None = None) -> PaperFacts:
     """All facts of one annotated paper."""
     onto = onto or load_ontology()
@@ -80,6 +96,7 @@ def extract_facts(ann: AnnotatedPaper, meta: dict | None = None, onto: Ontology 
         admins += ad
         findings += fi
         grades += gr
+    findings = _restated_dropped(findings, {sc.key: sc.source for sc in scopes if sc.mode == "cited"})
     cites = [CitationFact(tuple(m.value("refs")), view.evidence(m.nstart, m.nend))
              for m in view.mentions if m.label == "CITATION"]
     return PaperFacts(ann.paper_id, dict(meta or {}), tuple(subjects), tuple(_dedupe_admins(admins)),

@@ -436,6 +436,28 @@ def _antecedent(view: PaperView, onto: Ontology, sent, pos: int) -> tuple[str, .
     return (drugs[-1],) if drugs else ()
 
 
+_CAPTION = re.compile(r"\s*(?:Supplementary\s+)?(?:Table|Tab\.)\s*[A-Z]?\d+[A-Za-z]?\b", re.I)
+
+
+def table_caption(view: PaperView, row) -> tuple[int, int] | None:
+    """The span of the caption ("Table 1. ...") above the table whose row is the sentence ``row``, if any."""
+    sents = view.sentences
+    i = next((k for k, s in enumerate(sents) if s.start == row.start), None)
+    if i is None or not row.is_table_row:
+        return None
+    while i > 0 and sents[i - 1].is_table_row:
+        i -= 1                               # up to the header row
+    if i == 0:
+        return None
+    par = sents[i - 1].paragraph
+    k = i - 1
+    while k > 0 and sents[k - 1].paragraph == par:
+        k -= 1
+    if not _CAPTION.match(view.text, sents[k].start):
+        return None
+    return sents[k].start, sents[i - 1].end
+
+
 def extract_group(view: PaperView, scope: Scope, onto: Ontology):
     """Subject, administrations, findings and grades of one series or cited study."""
     text = view.text
@@ -443,7 +465,9 @@ def extract_group(view: PaperView, scope: Scope, onto: Ontology):
     secs = view.layout.sections
     defining = ("title", "methods", "abstract", "front")
     if scope.mode == "cited":
-        refractory_scope = False
+        # a row of a table of studies is said under its caption ("Table 2. Second-line agents for steroid-refractory ICANS")
+        caption = table_caption(view, scope.pieces[0][0]) if scope.pieces else None
+        refractory_scope = caption is not None and refractory_re.search(text, *caption) is not None
     else:
         # the series is steroid-refractory if its title says so or the sentence introducing it does
         # ("40 adults with steroid-refractory ICANS"), not when a later subgroup is ("the other 4 ... after steroid failure")

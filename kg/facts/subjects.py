@@ -276,6 +276,9 @@ def _cited_scopes(view: PaperView, allowed_sections: set[int]) -> list[Scope]:
             end = _trailing_clause_end(view, c, hi_par)
             if end == c.nend:
                 end = _marker_mid_clause_end(view, c, hi_par)
+            row = view.sentence_at(c.nstart)
+            if row is not None and row.is_table_row and len(view.mentions_in(row.start, row.end, "CITATION")) == 1:
+                start, end = row.start, row.end   # a row of a table of studies: its cells speak of the cited study
             for s in sents:
                 a, b = max(s.start, start), min(s.end, end)
                 if a < b:

@@ -76,6 +76,24 @@ def keep_hyphen(left: str, right: str) -> bool:
     return right.lower() in _COMPOUND_HEADS or left.lower() in _COMPOUND_LEFT
 
 
+_CELL_TAB = re.compile(r"[ ]*\t[ \t]*")
+
+
+def _cell_tabs(text: str) -> list[int]:
+    """Tabs between the cells of a tab-separated table row (a line with two or more): each becomes " | ", so the
+    row reads as a flattened table; a stray tab in prose stays a space."""
+    out: list[int] = []
+    if "\t" not in text:
+        return out
+    pos = 0
+    for line in text.split("\n"):
+        cuts = [m for m in _CELL_TAB.finditer(line) if 0 < m.start() and m.end() < len(line.rstrip())]
+        if len(cuts) >= 2:
+            out.extend(pos + m.start() + m.group().index("\t") for m in cuts)
+        pos += len(line) + 1
+    return out
+
+
 def normalize(text: str, soft_breaks: list[int] | None = None) -> Normalized:
     """Normalize ``text``; newlines at indices in ``soft_breaks`` (if given) are joined.
 
@@ -99,6 +117,7 @@ def normalize(text: str, soft_breaks: list[int] | None = None) -> Normalized:
         edits.append((hyphen + 1 if keep else hyphen, right_start, ""))
         joined.add(nl)
     edits.extend((i, i + 1, " ") for i in soft if i not in joined)
+    edits.extend((i, i + 1, " | ") for i in _cell_tabs(text))
     edits.sort()
     out: list[str] = []
     starts: list[int] = []
@@ -108,7 +127,15 @@ def normalize(text: str, soft_breaks: list[int] | None = None) -> Normalized:
         out.append(t[pos:s])
         out.append(rep)
         pos = e
-        if e - s != len(rep):
+        if len(rep) > e - s:   # longer: each added character maps to the last replaced one, then on as before
+            ns = s - removed       # where the replacement starts in the normalized text
+            for j in range(e - s, len(rep)):
+                starts.append(ns + j)
+                deltas.append(e - 1 - ns - j)
+            removed = e - ns - len(rep)
+            starts.append(ns + len(rep))
+            deltas.append(removed)
+        elif e - s != len(rep):
             removed += (e - s) - len(rep)
             starts.append(s + len(rep) - (removed - ((e - s) - len(rep))))
             deltas.append(removed)
