@@ -61,3 +61,31 @@ def test_a_table_of_studies_gives_one_finding_per_row_under_its_caption():
             ("ref-6", "Dexamethasone", False, 20, 17, "improvement")} <= got, got
     # the discussion tells [5] again: its five patients are counted once
     assert sum(1 for f in got if f[3] == 5) == 1, got
+
+
+def test_a_patient_table_before_the_cases_gives_their_age_sex_and_product():
+    text = ("Three patients with neurotoxicity after CAR-T therapy\n\n"
+            "Introduction\nWe treated three adults for ICANS in 2023.\n\n"
+            "Table 1. Baseline features\n"
+            "Case\tAge (years)\tSex\tProduct\tWorst ICANS\n"
+            "1\t47\tM\tliso-cel\tgrade 3\n"
+            "2\t66\tF\tcilta-cel\tgrade 2\n"
+            "3\t58\tF\taxi-cel\tgrade 4\n\n"
+            "Case presentations\n"
+            "Case 1 developed grade 3 ICANS on day 5 and received dexamethasone 10 mg IV every 6 hours; it resolved "
+            "on day 8.\n\n"
+            "Case 2 had grade 2 ICANS on day 6, treated with dexamethasone, and improved the next day.\n\n"
+            "Case 3 was given anakinra on day 7 for grade 4 ICANS that persisted despite dexamethasone and recovered "
+            "by day 12.\n")
+    f = extract_facts(annotate_text(text, "t"))
+    got = {(s.key, s.age, s.sex, s.cell_therapy) for s in f.subjects}
+    assert got == {("case-1", 47, "male", "LisocabtageneMaraleucel"), ("case-2", 66, "female", "CiltacabtageneAutoleucel"),
+                   ("case-3", 58, "female", "AxicabtageneCiloleucel")}, got
+
+
+def test_a_bare_number_is_no_age_without_an_age_column():
+    text = ("Two patients\n\nCase presentations\nCase 1 developed grade 3 ICANS on day 5 after liso-cel and received "
+            "dexamethasone.\n\nCase 2 had grade 2 ICANS on day 6 after cilta-cel.\n\n"
+            "Table 1. Course\nCase | Day of onset | Worst grade | Product\n1 | 5 | 3 | liso-cel\n2 | 6 | 2 | cilta-cel\n")
+    f = extract_facts(annotate_text(text, "t"))
+    assert {(s.key, s.age) for s in f.subjects} == {("case-1", None), ("case-2", None)}

@@ -22,6 +22,7 @@ from .counts import Count, counts_in
 from .cues import course
 from .records import Administration, Finding, GradeAssessment, Subject
 from .subjects import Scope
+from .tables import table_caption
 from .view import PaperView
 from ..text.clauses import result_clause
 
@@ -434,28 +435,6 @@ def _antecedent(view: PaperView, onto: Ontology, sent, pos: int) -> tuple[str, .
              if onto.terms[m.term].directed and not onto.terms[m.term].supportive
              and not m.has("NEGATED", "NOT_GIVEN", "HYPOTHETICAL", "HISTORICAL")]
     return (drugs[-1],) if drugs else ()
-
-
-_CAPTION = re.compile(r"\s*(?:Supplementary\s+)?(?:Table|Tab\.)\s*[A-Z]?\d+[A-Za-z]?\b", re.I)
-
-
-def table_caption(view: PaperView, row) -> tuple[int, int] | None:
-    """The span of the caption ("Table 1. ...") above the table whose row is the sentence ``row``, if any."""
-    sents = view.sentences
-    i = next((k for k, s in enumerate(sents) if s.start == row.start), None)
-    if i is None or not row.is_table_row:
-        return None
-    while i > 0 and sents[i - 1].is_table_row:
-        i -= 1                               # up to the header row
-    if i == 0:
-        return None
-    par = sents[i - 1].paragraph
-    k = i - 1
-    while k > 0 and sents[k - 1].paragraph == par:
-        k -= 1
-    if not _CAPTION.match(view.text, sents[k].start):
-        return None
-    return sents[k].start, sents[i - 1].end
 
 
 def extract_group(view: PaperView, scope: Scope, onto: Ontology):

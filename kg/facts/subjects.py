@@ -132,11 +132,13 @@ class _CaseWalker:
         for n in targets:
             self.scope(n).pieces.append((sent, lo, hi))
 
-    def walk(self, sections: set[int]) -> dict[int, Scope]:
+    def walk(self, sections: set[int], table_sections: set[int] = frozenset()) -> dict[int, Scope]:
+        """Cases in the text of ``sections``, and in the numbered rows of tables in ``table_sections``
+        ("Table 1. Patient characteristics" in the introduction, "Pt 2 | 63 | M | ...")."""
         view, text = self.view, self.view.text
         by_par: dict[int, list[Sentence]] = {}
         for s in view.sentences:
-            if s.section in sections:
+            if s.section in sections or (s.section in table_sections and self._table_row(s)):
                 by_par.setdefault(s.paragraph, []).append(s)
         before: list[Sentence] = []
         for _, sents in sorted(by_par.items()):
@@ -384,7 +386,7 @@ def assign_scopes(view: PaperView) -> list[Scope]:
         cases = [sc for sc in headed.values() if sc.pieces]
         # markers inside a single "Case presentation" section split it into cases
         if len(cases) == 1 and cases[0].key == "patient":
-            inner = _CaseWalker(view).walk(set(headed))
+            inner = _CaseWalker(view).walk(set(headed), fact_secs)
             if len(inner) >= 2:
                 cases = [sc for _, sc in sorted(inner.items()) if sc.pieces]
         case_secs = {i for i, s in enumerate(secs) if s.kind in ("case", "abstract_case")}
@@ -400,7 +402,7 @@ def assign_scopes(view: PaperView) -> list[Scope]:
                  if not any((s.start, a) in taken for s, a, _ in c.pieces)]
         return cases + told + cited
     case_text = {i for i, s in enumerate(secs) if i in fact_secs and s.kind not in _NOT_CASE_TEXT}
-    walked = _CaseWalker(view).walk(case_text)
+    walked = _CaseWalker(view).walk(case_text, fact_secs)
     if len(walked) >= 2:
         cases = [sc for _, sc in sorted(walked.items()) if sc.pieces]
         taken = {(s.start, a) for sc in cases for s, a, _ in sc.pieces}

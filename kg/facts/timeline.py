@@ -23,6 +23,7 @@ from .cues import course
 from .days import DayClock, SentenceDays
 from .records import Administration, CsfFinding, Finding, GradeAssessment, OutcomeFact, Subject
 from .subjects import Scope, case_number
+from .tables import age_in_row, sex_in_row
 from .view import PaperView
 
 _CSF_CONTEXT = re.compile(r"\b(?:lumbar\s+puncture|LP|CSF|cerebrospinal|opening\s+pressure|spinal\s+tap)\b", re.I)
@@ -486,7 +487,9 @@ def _subject(view: PaperView, scope: Scope, outcomes: list[OutcomeFact], front_p
     # several cases of one disease or product named once for all ("two cases ... after cilta-cel for myeloma")
     diag = diag or _only(view, shared_pieces, "DIAGNOSIS")
     ct = ct or _only(view, shared_pieces, "CELL_THERAPY")
-    sex_value = sex.value("sex") if sex else None
+    rows = [piece for piece, _, _ in scope.pieces if piece.is_table_row]
+    age_value = age.value("age") if age else next((v for r in rows if (v := age_in_row(view, r)) is not None), None)
+    sex_value = sex.value("sex") if sex else next((v for r in rows if (v := sex_in_row(view, r))), None)
     if sex_value is None:
         body = " ".join(text[a:b] for _, a, b in scope.pieces)
         he, she = len(_HE.findall(body)), len(_SHE.findall(body))
@@ -495,7 +498,7 @@ def _subject(view: PaperView, scope: Scope, outcomes: list[OutcomeFact], front_p
     died = True if any(o.outcome == "death" for o in outcomes) else \
         False if any(alive.search(text, a, b) for _, a, b in scope.pieces) else None
     return Subject(scope.key, scope.label, "patient", (), view.evidence(lo, min(hi, lo + 200)),
-                   age.value("age") if age else None, sex_value,
+                   age_value, sex_value,
                    diag.term if diag else None, ct.term if ct else None, died)
 
 
