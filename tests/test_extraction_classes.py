@@ -30,6 +30,16 @@ def _findings(text):
     # a percentage of a counted group is a count; of an uncounted one it is not
     ("Results\nThirty patients with steroid-refractory ICANS were treated with anakinra. Sixty percent of them improved.",
      {("cohort", "Anakinra", True, 30, 18, "improvement")}),
+    # a group named by its failure with a count before it, and a part of it named by what it received
+    ("Results\nForty adults with ICANS were given dexamethasone, which worked in 29. Among the 11 non-responders, 5 "
+     "went on to receive siltuximab, with improvement in 2.",
+     {("cohort", "Dexamethasone", False, 40, 29, "improvement"), ("cohort", "Siltuximab", True, 5, 2, "improvement")}),
+    ("Results\nOf 25 patients treated with dexamethasone for ICANS, 16 improved within 3 days. Of the 9 patients whose "
+     "ICANS did not improve, 6 were treated with anakinra, with resolution in 4.",
+     {("cohort", "Dexamethasone", False, 25, 16, "improvement"), ("cohort", "Anakinra", True, 6, 4, "resolution")}),
+    ("Results\nTwelve children received dexamethasone for ICANS and 8 recovered. The 4 non-responders were given "
+     "anakinra, and 3 of them recovered.",
+     {("cohort", "Dexamethasone", False, 12, 8, "resolution"), ("cohort", "Anakinra", True, 4, 3, "resolution")}),
 ])
 def test_phrasing_class(text, want):
     got = _findings(text)

@@ -60,14 +60,15 @@ def _restated_dropped(findings: list, cited: dict) -> list:
     """A cited study's result told again later ("as in the series of Lee et al., 6 of 8 improved [4]" after a
     table row of [4] with 6/8) is one finding: the first telling is kept, the later ones with the same
     references, agents and number treated are dropped, so the study's patients are not counted twice."""
-    seen, out = set(), []
+    seen: dict[tuple, list[tuple[str, ...]]] = {}
+    out = []
     for f in findings:
         refs = cited.get(f.subject)
         if refs and f.treated is not None:
-            key = (tuple(refs), tuple(f.agents), f.treated)
-            if key in seen:
-                continue
-            seen.add(key)
+            told = seen.setdefault((tuple(refs), f.treated), [])
+            if any(agents == tuple(f.agents) or not agents or not f.agents for agents in told):
+                continue    # the same agents again, or a telling that names only the route or class
+            told.append(tuple(f.agents))
         out.append(f)
     return out
 

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from ..ontology import Ontology
+from ..text.numbers import NUMBER_RE
 from .administrations import Given, givens_in
 from .counts import Count, counts_in
 from .cues import course
@@ -30,6 +31,8 @@ _POSITIVE = ("improvement", "resolution")
 _ARM = re.compile(r"\(\s*(?P<name>[\w-]+(?:\s[\w-]+)?)\s+(?:arm|group|cohort)\s*\)", re.I)
 _ARM_REF = r"\b(?:in\s+|of\s+)?(?:the\s+)?{name}\s+(?:arm|group|cohort)\b"
 _GIVEN_VERB = re.compile(r"\b(?:were|was)\s+(?:then\s+)?(?:given|treated|started|escalated\s+to|switched\s+to|changed\s+to)|\breceived?\b|\bunderwent\b|\bwent\s+on\b", re.I)
+_LEAD_VERB = re.compile(r"\s*(?:patients?\s+)?(?:(?:were|was)\s+(?:then\s+|subsequently\s+|later\s+)?(?:given|treated)|"
+                        r"(?:then\s+|subsequently\s+|later\s+)?(?:received|underwent|went\s+on))\b", re.I)
 _COMPARATIVE = re.compile(r"\b(?:than|compared|versus|vs\.?|faster|slower|earlier|associated\s+with)\b", re.I)
 _VAGUE = re.compile(r"\b(?:most|majority|many|some|several|few|minority|half|often|usually|frequently|generally|typically|commonly)\b", re.I)
 _ROUTE_CLASS = re.compile(r"\s*(?:chemotherapy|therapy|therapies|treatment|regimen|injections?)\b", re.I)
@@ -135,7 +138,8 @@ class _Reader:
                 self.current = self.root
         # "The 2 patients who did not improve ... were given anakinra": a group named by its failure
         named = [m for m in self.view.mentions_in(lo, hi, "OUTCOME")
-                 if m.value("outcome") == "no_response" and _WHO_FAILED.search(text, max(lo, m.nstart - 16), m.nstart)]
+                 if m.value("outcome") == "no_response" and (_WHO_FAILED.search(text, max(lo, m.nstart - 16), m.nstart)
+                                                             or _group_name(text, m))]
         outs = [m for m in self.view.mentions_in(lo, hi, "OUTCOME")
                 if m.value("syndrome") == "ICANS" and m.value("outcome") != "death" and not _group_name(text, m)
                 and not any(a <= m.nstart < b for a, b in defining) and m not in named]
@@ -270,7 +274,8 @@ class _Reader:
         # "11 of these went on to receive anakinra, with improvement in 6", "Fifteen patients were given
         # Kineret, of whom 11 (73%) improved", "six received Sylvant and none of them responded":
         # a subgroup named with its treatment, then its result
-        lead = next((c for c in counts if c.kind in ("subset", "group", "eq") and c.n), None)
+        lead = next((c for c in counts if c.kind in ("subset", "group", "eq") and c.n
+                     or c.kind == "fraction" and _LEAD_VERB.match(text, c.end)), None)   # "Of the 6 ..., 2 received X"
         result = next((c for c in counts if lead is not None and c.start > lead.end
                        and c.kind in ("in", "percent", "subset", "all", "none", "group")), None)
         if agents and lead is not None and result is not None and lead.start < out.nstart \
@@ -409,9 +414,15 @@ _GROUP_NAME = re.compile(r"\s*(?:\(\s*n\s*=\s*\d+\s*\)\s*)?(?:were|was)\s+(?:the
 _WHO_FAILED = re.compile(r"\b(?:who|whose\s+\w+|that)\s+(?:had\s+|have\s+|has\s+)?$", re.I)
 
 
+_COUNTED_BEFORE = re.compile(rf"\b(?:of|among|in|for|the|these|those|remaining)\s+(?:the\s+|these\s+|those\s+)?(?:remaining\s+)?"
+                             rf"(?:{NUMBER_RE})\s+(?:[\w-]+\s+)?$", re.I)
+
+
 def _group_name(text: str, m) -> bool:
-    """"Non-responders (n = 3) were given ruxolitinib": a group named by its result, not a result."""
-    return bool(re.fullmatch(r"(?i)(?:non-?)?responders?", m.text.strip())) and bool(_GROUP_NAME.match(text, m.nend))
+    """"Non-responders (n = 3) were given ruxolitinib", "Of the 6 non-responders, 2 ...": a group named by its
+    result, not a result."""
+    return bool(re.fullmatch(r"(?i)(?:non-?)?responders?", m.text.strip())) and (
+        bool(_GROUP_NAME.match(text, m.nend)) or bool(_COUNTED_BEFORE.search(text, max(0, m.nstart - 40), m.nstart)))
 
 
 def _with_route(f: Finding, admins: list[Administration]) -> Finding:
