@@ -99,3 +99,21 @@ def test_a_bare_number_is_no_age_without_an_age_column():
             "Table 1. Course\nCase | Day of onset | Worst grade | Product\n1 | 5 | 3 | liso-cel\n2 | 6 | 2 | cilta-cel\n")
     f = extract_facts(annotate_text(text, "t"))
     assert {(s.key, s.age) for s in f.subjects} == {("case-1", None), ("case-2", None)}
+
+
+def test_a_treatment_cell_lists_steps_in_turn():
+    text = ("Two patients with severe ICANS\n\n"
+            "Table 1. Summary\n"
+            "Patient | Age | Product | Max ICANS | Treatment | Outcome\n"
+            "1 | 59 | axi-cel | grade 4 | dexamethasone, methylprednisolone, anakinra | resolved\n"
+            "2 | 71 | cilta-cel | grade 3 | dexamethasone | resolved\n\n"
+            "Case descriptions\n"
+            "Patient 1 developed grade 3 ICANS on day 5 and received dexamethasone 10 mg IV every 6 hours. On day 6 "
+            "she reached grade 4 and was given methylprednisolone 1 g IV daily without improvement. Anakinra 100 mg SC "
+            "every 6 hours was started on day 8, and ICANS resolved on day 11.\n\n"
+            "Patient 2 developed grade 3 ICANS on day 7; dexamethasone 10 mg IV every 6 hours was given and it resolved "
+            "on day 9.\n")
+    got = _findings(text)
+    assert {("case-1", "Dexamethasone", False, 1, 0, "no_response"), ("case-1", "Methylprednisolone", True, 1, 0, "no_response"),
+            ("case-1", "Anakinra", True, 1, 1, "resolution"), ("case-2", "Dexamethasone", False, 1, 1, "resolution")} <= got, got
+    assert not any(f[0] == "case-1" and "+" in f[1] for f in got), got   # never one step of all three

@@ -74,6 +74,17 @@ class _Event:
     data: dict
 
 
+def _cell_list_commas(view: PaperView, lo: int, hi: int) -> list[int]:
+    """Commas between treatments listed in one cell of a table row: the order they were given in."""
+    text, out = view.text, []
+    drugs = view.mentions_in(lo, hi, "DRUG", "DRUG_CLASS", "REGIMEN")
+    for a, b in zip(drugs, drugs[1:]):
+        between = text[a.nend:b.nstart]
+        if "|" not in between and "," in between and not re.search(r"[+/]|\band\b|\bwith\b", between):
+            out.append(a.nend + between.index(","))
+    return out
+
+
 def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, shared_pieces=()):
     """Subject, administrations, findings, grades, outcome facts and CSF findings of one patient.
 
@@ -98,7 +109,8 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, sh
                 admins.append(_administration(view, subj, g))
         cues = [(m.start(), m.end()) for m in refractory.finditer(text, lo, hi)]
         before = bool(refractory.search(prev_text))
-        acts = _acts(view, onto, givens, text, lo, hi, days, cues)
+        row_commas = _cell_list_commas(view, lo, hi) if sent.is_table_row else []
+        acts = _acts(view, onto, givens, text, lo, hi, days, cues, row_commas)
         for act in acts:
             # "did not improve on dexamethasone 20 mg": the cue names this step's failure, not its setting
             explicit = before or any(not (a <= act["pos"] < b) for a, b in cues)
@@ -133,6 +145,8 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, sh
                 events.append(_Event(m.start(), 3, "persist", {"refs": named, "span": (m.start(), m.end())}))
         for m in sequence.finditer(text, lo, hi):
             events.append(_Event(m.start(), 3, "switch", {}))
+        for pos in row_commas:
+            events.append(_Event(pos, 3, "switch", {}))   # "dex, MP, IT MTX/Ara-C/HC" in a treatment cell: in turn
         for m in view.mentions_in(lo, hi, "OUTCOME"):
             if _other_case(text, m.nend, hi, scope.key):
                 continue           # "... complete resolution in case 1, and partial improvement in case 2"
@@ -192,8 +206,9 @@ def _about_other(text: str, lo: int, pos: int) -> bool:
 
 
 def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: int, hi: int,
-          days: SentenceDays | None = None, cues=()) -> list[dict]:
-    """ICANS-directed administrations of a piece, drugs given together (same clause, same day) as one act."""
+          days: SentenceDays | None = None, cues=(), splits=()) -> list[dict]:
+    """ICANS-directed administrations of a piece, drugs given together (same clause, same day) as one act;
+    a position in ``splits`` (a comma of a table cell's list) always starts a new one."""
     acts: list[dict] = []
     crs = CRS_CONTEXT.search(text, lo, hi) is not None and course(onto, "NEURO").search(text, lo, hi) is None
     for g in givens:
@@ -208,6 +223,7 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
         # "ICANS that had not improved on dexamethasone ... received siltuximab": the failed drug is another step
         split = any((a <= last["span"][0] < b) != (a <= g.start < b) for a, b in cues) if last else False
         # "dexamethasone and, after worsening on day 7, methylprednisolone": a failure between them
+        split = split or (last is not None and any(last["end"] <= p < g.start for p in splits))
         split = split or (last is not None and (course(onto, "PERSIST").search(text, last["end"], g.start) is not None
                                                 or bool(view.mentions_in(last["end"], g.start, "OUTCOME"))))
         if last and not split and last["clause"] == clause and (last["day"] == g.day or coordinated) and \
