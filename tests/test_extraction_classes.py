@@ -40,10 +40,19 @@ def _findings(text):
     ("Results\nTwelve children received dexamethasone for ICANS and 8 recovered. The 4 non-responders were given "
      "anakinra, and 3 of them recovered.",
      {("cohort", "Dexamethasone", False, 12, 8, "resolution"), ("cohort", "Anakinra", True, 4, 3, "resolution")}),
+    # a drug added to one already running is a step of its own; "responded only to a loud voice" is no response
+    ("A 66-year-old woman had grade 2 ICANS on day 4 after axi-cel, and dexamethasone 10 mg IV every 6 hours was "
+     "begun. The next day she responded only to a loud voice (grade 3 ICANS), and siltuximab 11 mg/kg IV was added "
+     "to dexamethasone. She improved on day 7.",
+     {("patient", "Dexamethasone", False, 1, 0, "no_response"), ("patient", "Siltuximab", True, 1, 1, "improvement")}),
+    ("A 52-year-old man developed grade 3 ICANS on day 6 and received dexamethasone 20 mg IV every 6 hours. On day 8, "
+     "in addition to dexamethasone, he was given anakinra 100 mg SC twice daily, and his ICANS resolved by day 11.",
+     {("patient", "Anakinra", True, 1, 1, "resolution")}),
 ])
 def test_phrasing_class(text, want):
     got = _findings(text)
     assert want <= got, f"missing {want - got}; got {got}"
+    assert not any("+" in f[1] and "+" not in "".join(w[1] for w in want) for f in got), got   # no merged steps
 
 
 def test_deadline_day_does_not_date_the_drug():
