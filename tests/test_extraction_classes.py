@@ -48,6 +48,15 @@ def _findings(text):
     ("A 52-year-old man developed grade 3 ICANS on day 6 and received dexamethasone 20 mg IV every 6 hours. On day 8, "
      "in addition to dexamethasone, he was given anakinra 100 mg SC twice daily, and his ICANS resolved by day 11.",
      {("patient", "Anakinra", True, 1, 1, "resolution")}),
+    # a steroid started and tapered once ICANS improved is a taper, not a treatment step
+    ("A 9-year-old boy had grade 3 ICANS on day 5 after tisa-cel; methylprednisolone 30 mg/kg IV was given on days "
+     "5 to 7 and he was fully oriented on day 8. Oral prednisone 1 mg/kg/day was then started and tapered over two "
+     "weeks, and his ICANS resolved by day 10.",
+     {("patient", "Methylprednisolone", False, 1, 1, "resolution")}),
+    # a failure named inside the group does not reach the drug after the result
+    ("Discussion\nIn a multicentre series, 9 of 14 patients whose ICANS progressed on dexamethasone improved after "
+     "siltuximab [7].",
+     {("ref-7", "Siltuximab", True, 14, 9, "improvement")}),
 ])
 def test_phrasing_class(text, want):
     got = _findings(text)
@@ -126,3 +135,10 @@ def test_a_treatment_cell_lists_steps_in_turn():
     assert {("case-1", "Dexamethasone", False, 1, 0, "no_response"), ("case-1", "Methylprednisolone", True, 1, 0, "no_response"),
             ("case-1", "Anakinra", True, 1, 1, "resolution"), ("case-2", "Dexamethasone", False, 1, 1, "resolution")} <= got, got
     assert not any(f[0] == "case-1" and "+" in f[1] for f in got), got   # never one step of all three
+
+
+def test_a_taper_after_improvement_is_no_step():
+    got = _findings("A 9-year-old boy had grade 3 ICANS on day 5 after tisa-cel; methylprednisolone 30 mg/kg IV was "
+                    "given on days 5 to 7 and he was fully oriented on day 8. Oral prednisone 1 mg/kg/day was then "
+                    "started and tapered over two weeks, and his ICANS resolved by day 10.")
+    assert [f[1] for f in got] == ["Methylprednisolone"], got

@@ -34,6 +34,7 @@ _OTHER_DEATH = re.compile(r"\b(?:infection|sepsis|aspergill\w*|pneumonia|progres
                           r"disease\s+progression|relapse|bacter\w+|fungal|COVID|hemorrhage|haemorrhage)\b", re.I)
 
 
+_TAPER = re.compile(r"\btaper", re.I)
 _EACH = re.compile(r"\b(?:none|neither)\s+of\s+(?:which|these|them|those)\b", re.I)
 
 
@@ -234,6 +235,7 @@ def _acts(view: PaperView, onto: Ontology, givens: list[Given], text: str, lo: i
             continue
         acts.append({"pos": g.anchor if g.escalation else g.start, "agents": {g.agent}, "route": g.route, "day": g.day,
                      "clause": clause, "end": g.end, "span": (g.start, g.end),
+                     "taper": _TAPER.search(text, g.start, min(hi, g.end + 80)) is not None,
                      "steroid": onto.is_a(g.agent, "Corticosteroid") and g.route != "intrathecal"})
     # a drug class when the clause names no drug of it: "treated with steroids and anticonvulsants"
     for m in view.mentions_in(lo, hi, "DRUG_CLASS"):
@@ -300,6 +302,8 @@ def _course(onto: Ontology, events: list[_Event], text: str):
                     current = named
                     current.route = current.route or d["route"]
                     continue
+            if current is not None and d.get("taper") and d["steroid"] and _positive(current):
+                continue           # "oral prednisolone was started and tapered" once ICANS improved: a taper, no step
             told = next((s for s in steps if s.agents == d["agents"] and s is not current and
                          (s.start_day is None or d["day"] is None or s.start_day == d["day"])), None)
             if told is not None:
