@@ -142,3 +142,17 @@ def test_a_taper_after_improvement_is_no_step():
                     "given on days 5 to 7 and he was fully oriented on day 8. Oral prednisone 1 mg/kg/day was then "
                     "started and tapered over two weeks, and his ICANS resolved by day 10.")
     assert [f[1] for f in got] == ["Methylprednisolone"], got
+
+
+def test_a_closing_paragraph_that_discusses_the_cases_belongs_to_no_case():
+    text = ("Anakinra in two patients\n\n"
+            "Our first patient, a 61-year-old man, had grade 3 ICANS on day 5 after axi-cel; dexamethasone failed, and "
+            "anakinra 100 mg SC every 6 hours from day 7 led to resolution by day 10.\n\n"
+            "Our second patient, a 45-year-old woman, had grade 4 ICANS on day 4 after cilta-cel. Dexamethasone and then "
+            "anakinra from day 6 did not help, and she died on day 12.\n\n"
+            "It is unclear why the outcomes differed. Both received anakinra within 48 hours of steroid failure, but "
+            "our second patient had cerebral edema, as in a series where anakinra led to improvement in 2 of 7 "
+            "patients with edema (5).\n")
+    got = _findings(text)
+    assert ("ref-5", "Anakinra", True, 7, 2, "improvement") in {(f[0], f[1], f[2], f[3], f[4], f[5]) for f in got}, got
+    assert sum(1 for f in got if f[0] == "case-2" and f[1] == "Anakinra") == 1, got

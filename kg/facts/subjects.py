@@ -147,6 +147,12 @@ class _CaseWalker:
                 lo, hi = sents[0].start, sents[-1].end
                 if view.mentions_in(lo, hi, "CITATION") or not _NARRATIVE.search(text, lo, hi):
                     self.current = []      # a paragraph about something else ends the case
+            elif self.scopes and not marks[0] and any(marks[1:]) and \
+                    view.mentions_in(sents[0].start, sents[-1].end, "CITATION"):
+                # after the cases, a paragraph that opens on something else and cites the literature discusses
+                # them ("Why it helped one patient and not the other is uncertain. Both received it ... (3)")
+                self.current = []
+                continue
             for s, mk in zip(sents, marks):
                 paren = list(_PAREN_MARK.finditer(text, s.start, s.end)) if not mk else []
                 if len(paren) >= 2:
