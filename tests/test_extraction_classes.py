@@ -156,3 +156,27 @@ def test_a_closing_paragraph_that_discusses_the_cases_belongs_to_no_case():
     got = _findings(text)
     assert ("ref-5", "Anakinra", True, 7, 2, "improvement") in {(f[0], f[1], f[2], f[3], f[4], f[5]) for f in got}, got
     assert sum(1 for f in got if f[0] == "case-2" and f[1] == "Anakinra") == 1, got
+
+
+def test_a_list_of_studies_each_opening_on_its_authors():
+    # a table copied from a web page: cells glued, the marker a flattened superscript ("et al12")
+    text = ("Table 3. Published reports of anakinra for neurotoxicity\n\n"
+            "StudyDesignPatientsDoseOutcome\n"
+            "Moreno et al12  Retrospective series 11 adults after axi-cel. 11 treated with anakinra for ICANS after "
+            "dexamethasone failure 100 mg SC q6h 7 patients improved.\n"
+            "Haddad and Lin13  Case report One child after tisa-cel. Anakinra 10 mg/kg/day IV given for HLH "
+            "Improvement in HLH with falling ferritin.\n"
+            "Osei et al14  Case series 3 adults with myeloma. 3 treated with anakinra, of whom 2 had resolution of "
+            "ICANS within 3 days.\n")
+    got = _findings(text)
+    assert ("ref-12", "Anakinra", True, 11, 7, "improvement") in got, got
+    assert ("ref-14", "Anakinra", False, 3, 2, "resolution") in got, got
+    assert not any(f[0] == "ref-13" for f in got), got      # an improvement of HLH is no ICANS outcome
+
+
+def test_a_flattened_superscript_after_et_al_is_a_citation():
+    cites = [m for m in annotate_text("As Moreno et al12 showed, and Osei et al3,4 confirmed.", "t").mentions
+             if m.label == "CITATION"]
+    assert [m.values for m in cites] == [(("refs", (12,)),), (("refs", (3, 4)),)]
+    assert not [m for m in annotate_text("Patients treated by Moreno et al in 2012 improved.", "t").mentions
+                if m.label == "CITATION"]

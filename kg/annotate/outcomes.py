@@ -52,10 +52,21 @@ def check_codes(onto: Ontology) -> None:
         raise OntologyError(f"ontology/icans.ttl has no outcome term with icans:code {missing[0]!r}")
 
 
+# systemic inflammation other than the neurotoxicity: an outcome about it is not an ICANS outcome
+_SYSTEMIC = re.compile(r"\b(?:(?:car-?)?HLH|IEC-HS|MAS|macrophage\s+activation|ha?emophagocytic\w*|inflammatory\s+markers|"
+                       r"ferritin|CRP|C-reactive|cytopenias?)\b", re.I)
+# "improvement in carHLH", "resolution of fever": what improved, named after the outcome word
+_WHAT_AFTER = re.compile(r"\s+(?:in|of)\s+[^,;.]{0,50}")
+
+
 def syndrome_of(text: str, sent_start: int, start: int, end: int) -> str:
-    """'CRS' when the outcome's clause is about CRS (and not about neurological signs), else 'ICANS'."""
+    """'CRS' when the outcome's clause is about CRS or another systemic inflammation (and not about
+    neurological signs), else 'ICANS'."""
     clause = clause_before(text, sent_start, start) + text[start:end]
-    if CRS_CONTEXT.search(clause) and not _NEURO.search(clause):
+    after = _WHAT_AFTER.match(text, end)
+    if after:
+        clause += after.group()
+    if (CRS_CONTEXT.search(clause) or _SYSTEMIC.search(clause)) and not _NEURO.search(clause):
         return "CRS"
     return "ICANS"
 

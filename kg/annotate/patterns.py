@@ -63,6 +63,8 @@ _NUMBER_JUST_BEFORE = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?\s*%?\s*$")
 # superscript numbers flattened into the text: "grading,1 corticosteroids", "et al.7 described",
 # "dose.5 In", "anakinra^12"; "ref. 16"
 _GLUED = re.compile(r"(?<=[A-Za-z)\]]{2})(?P<punct>[.,;:]|\^)(?P<body>\d{1,3}(?:\s?[,–-]\s?\d{1,3})*)(?=\s|$|[)\]]|[.,;:](?:\s|$))")
+# "Strati et al15": a superscript flattened onto "et al" with no point (copied tables)
+_ETAL_GLUED = re.compile(r"\bet\s+al(?P<body>\d{1,3}(?:[,–-]\d{1,3})*)(?=\s|$|[.,;:)\]])")
 _SUPERSCRIPT = re.compile(r"(?<=[A-Za-z.,;:)])(?P<body>[¹²³⁴⁵⁶⁷⁸⁹⁰]+(?:[,–-][¹²³⁴⁵⁶⁷⁸⁹⁰]+)*)")
 _REF_WORD = re.compile(r"\b(?:refs?|references?)\.?\s+(?P<body>\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\b", re.I)
 
@@ -254,6 +256,10 @@ def find_citations(t: str, ref_count: int | None = None):
         if ref_count is None and m.group("punct") != "^" and not re.search(r"\bet\s+al$|[a-z]{3}$", t[max(0, m.start() - 6):m.start()]):
             continue
         out.append(Candidate(m.start("body"), m.end("body"), "CITATION", (("refs", tuple(refs)),), ()))
+    for m in (_ETAL_GLUED.finditer(t) if "et al" in t else ()):
+        refs = _expand_refs(m.group("body"))
+        if refs and refs[0] > 0 and refs[-1] <= limit:
+            out.append(Candidate(m.start("body"), m.end("body"), "CITATION", (("refs", tuple(refs)),), ()))
     for m in (_SUPERSCRIPT.finditer(t) if any(c in t for c in "¹²³⁴⁵⁶⁷⁸⁹⁰") else ()):
         refs = _expand_refs(m.group("body").translate(_SUPER))
         if refs and refs[0] > 0 and refs[-1] <= limit:

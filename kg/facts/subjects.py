@@ -250,6 +250,16 @@ def _cited_scopes(view: PaperView, allowed_sections: set[int]) -> list[Scope]:
     for _, sents in sorted(by_par.items()):
         lo_par, hi_par = sents[0].start, sents[-1].end
         prev_end = lo_par
+        rows = _leading_markers(view, sents)
+        if len(rows) >= 2:
+            # a list of studies, each opening on its authors and marker ("Strati et al15  Case series ..."): each
+            # study's text runs from its authors to the next study's
+            for (c, a), (_, nxt) in zip(rows, rows[1:] + [(None, hi_par)]):
+                sc = Scope(_cited_key(seen, tuple(c.value("refs"))), "cohort", "cohort", "cited",
+                           tuple(c.value("refs")), citation=c)
+                sc.pieces = [(s, max(s.start, a), min(s.end, nxt)) for s in sents if max(s.start, a) < min(s.end, nxt)]
+                scopes.append(sc)
+            continue
         for c in view.mentions_in(lo_par, hi_par, "CITATION"):
             cands = [s for s in sents if s.end > prev_end and s.start <= c.nstart]
             if not cands:
@@ -276,11 +286,7 @@ def _cited_scopes(view: PaperView, allowed_sections: set[int]) -> list[Scope]:
             if comp:
                 start = comp[-1]
             refs = tuple(c.value("refs"))
-            key = "ref-" + "-".join(map(str, refs))
-            seen[key] = seen.get(key, 0) + 1
-            if seen[key] > 1:
-                key += f"-{seen[key]}"
-            sc = Scope(key, "cohort", "cohort", "cited", refs, citation=c)
+            sc = Scope(_cited_key(seen, refs), "cohort", "cohort", "cited", refs, citation=c)
             end = _trailing_clause_end(view, c, hi_par)
             if end == c.nend:
                 end = _marker_mid_clause_end(view, c, hi_par)
@@ -294,6 +300,30 @@ def _cited_scopes(view: PaperView, allowed_sections: set[int]) -> list[Scope]:
             scopes.append(sc)
             prev_end = end
     return scopes
+
+
+def _cited_key(seen: dict[str, int], refs: tuple[int, ...]) -> str:
+    """"ref-4", then "ref-4-2" for the second study text citing [4]."""
+    key = "ref-" + "-".join(map(str, refs))
+    seen[key] = seen.get(key, 0) + 1
+    return key + (f"-{seen[key]}" if seen[key] > 1 else "")
+
+
+_LEAD_AUTHOR = re.compile(r"(?:^|(?<=\s))[A-Z][\w'-]+(?:[- ][A-Z][\w'-]+)?\s+(?:et\s+al\.?|(?:and|&)\s+[A-Z][\w'-]+)\s*$")
+
+
+def _leading_markers(view: PaperView, sents: list[Sentence]) -> list[tuple]:
+    """Markers that open a study's text ("Strati et al15  Case series of 8 adults ..."), with where each opens:
+    the authors start a sentence or follow the previous marker with nothing between."""
+    text, out, prev = view.text, [], None
+    for c in view.mentions_in(sents[0].start, sents[-1].end, "CITATION"):
+        sent = next((s for s in sents if s.start <= c.nstart < s.end), None)
+        lo = max(sent.start, prev.nend) if sent is not None and prev is not None else (sent.start if sent else c.nstart)
+        m = _LEAD_AUTHOR.search(text, lo, c.nstart)
+        if m is not None and not text[lo:m.start()].strip() and c.nend < (sent.end if sent else c.nend) - 1:
+            out.append((c, m.start()))
+        prev = c
+    return out
 
 
 _TRAILING = re.compile(r"\s*,\s*(?:(?:all|none|both|each|neither|most|\w+)\s+of\s+(?:whom|which|them)|who|which|with)\b", re.I)
