@@ -57,6 +57,14 @@ def _findings(text):
     ("Discussion\nIn a multicentre series, 9 of 14 patients whose ICANS progressed on dexamethasone improved after "
      "siltuximab [7].",
      {("ref-7", "Siltuximab", True, 14, 9, "improvement")}),
+    # a group described by two nouns, which did two things in one sentence
+    ("We describe six adult and adolescent patients who had persistent ICANS despite dexamethasone, and received "
+     "siltuximab with prompt reversal of their symptoms.",
+     {("cohort", "Siltuximab", True, 6, 6, "resolution")}),
+    # a taper as the treatment; a partial recovery told as "not completely resolved"
+    ("A 70-year-old man developed bilateral facial palsy four weeks after cilta-cel. He was started on a prednisone "
+     "taper, and at 2 months his weakness had improved but not completely resolved.",
+     {("patient", "Prednisone", False, 1, 1, "improvement")}),
 ])
 def test_phrasing_class(text, want):
     got = _findings(text)

@@ -23,6 +23,7 @@ OF_LEADING = re.compile(
     rf"(?P<n>{NUMBER_RE})\b{_NOT_AFTER}", re.I)
 GROUP = re.compile(
     rf"\b(?P<n>{NUMBER_RE})\s*(?:\(\s*(?P<p>[\d.]+)\s*%\s*\)\s*)?(?:(?!\d)[\w-]+\s+){{0,3}}?(?:{_P})\b"
+    rf"|\b(?P<n4>{NUMBER_RE})\s+(?:(?!\d)[\w-]+\s+){{1,2}}?(?:and|or)\s+(?:(?!\d)[\w-]+\s+){{1,2}}?(?:{_P})\b"   # "five pediatric and young adult patients"
     rf"|\b(?:series|analysis|cohort|total|group|study|registry|experience)\s+(?:of\s+|including\s+)(?P<s>{NUMBER_RE})\b"
     r"|\(\s*[nN]\s*=\s*(?P<eq>\d+)(?:\s*[,;]\s*(?P<eqp>[\d.]+)\s*%)?\s*\)", re.I)
 PERCENT = re.compile(rf"\b(?P<n>{NUMBER_RE})\s*\(\s*(?P<p>[\d.]+)\s*%\s*\)", re.I)
@@ -99,7 +100,7 @@ def counts_in(text: str, lo: int, hi: int) -> list[Count]:
             found.append(Count(m.start(), m.end(), "eq", int(m.group("eq")), None,
                                float(m.group("eqp")) if m.group("eqp") else None))
         else:
-            n = _num(m.group("n") or m.group("s"))
+            n = _num(m.group("n") or m.group("n4") or m.group("s"))
             if n is not None:
                 found.append(Count(m.start(), m.end(), "group", n, None, float(m.group("p")) if m.group("p") else None))
     for m in SUBSET.finditer(text, lo, hi):

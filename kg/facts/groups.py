@@ -33,6 +33,8 @@ _ARM_REF = r"\b(?:in\s+|of\s+)?(?:the\s+)?{name}\s+(?:arm|group|cohort)\b"
 _GIVEN_VERB = re.compile(r"\b(?:were|was)\s+(?:then\s+)?(?:given|treated|started|escalated\s+to|switched\s+to|changed\s+to)|\breceived?\b|\bunderwent\b|\bwent\s+on\b", re.I)
 _LEAD_VERB = re.compile(r"\s*(?:patients?\s+)?(?:(?:were|was)\s+(?:then\s+|subsequently\s+|later\s+)?(?:given|treated)|"
                         r"(?:then\s+|subsequently\s+|later\s+)?(?:received|underwent|went\s+on))\b", re.I)
+_SAME_SUBJECT = re.compile(r"\s*,?\s*(?:and|but)\s+(?:then\s+|subsequently\s+|later\s+|all\s+)?"
+                           r"(?:received|were\s+(?:given|treated)|underwent)\b", re.I)
 _COMPARATIVE = re.compile(r"\b(?:than|compared|versus|vs\.?|faster|slower|earlier|associated\s+with)\b", re.I)
 _VAGUE = re.compile(r"\b(?:most|majority|many|some|several|few|minority|half|often|usually|frequently|generally|typically|commonly)\b", re.I)
 _ROUTE_CLASS = re.compile(r"\s*(?:chemotherapy|therapy|therapies|treatment|regimen|injections?)\b", re.I)
@@ -296,6 +298,10 @@ class _Reader:
                 agents, route = self.main
         if not agents and route != "intrathecal":
             return                  # "intrathecal therapy" alone is a treatment; nothing else without agents
+        if not counts and self.scope.mode != "cited" and a > lo and _SAME_SUBJECT.match(text, a, b) and \
+                not self.view.mentions_in(lo, a, "OUTCOME"):
+            counts = [c for c in counts_in(text, lo, a) if c.kind in ("group", "eq", "fraction", "percent")][:1]
+            # "five patients who had ..., and received X with reversal of ICANS": the sentence's group did both
         if not counts and self.scope.mode != "cited":
             return              # a series' result without a count ("median time to improvement") restates one
         if subset_group is not None:

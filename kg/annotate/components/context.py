@@ -22,10 +22,17 @@ DROP_OUTCOME = ("HYPOTHETICAL", "GENERIC", "DEFINITIONAL", "OTHER_TARGET")
 _NEAR = re.compile(r"(?:\S+\s+){0,4}\S*$")
 
 
+# "not completely resolved", "not yet fully recovered": a partial recovery, not a failure
+_NOT_WHOLLY = re.compile(r"(?:completely|fully|entirely|totally|wholly)\s+\w+$|^(?:completely|fully|entirely|totally|wholly)\b",
+                         re.I)
+
+
 def _negated_outcome(m: Mention, mod, text: str, layout) -> Mention | None:
     code = m.value("outcome")
     if code == "death":
         return None
+    if code == "resolution" and _NOT_WHOLLY.search(text[m.nstart:m.nend]) and mod.end <= m.nstart:
+        return replace(m, values=(("outcome", "improvement"),))
     if code != "no_response":
         m = replace(m, values=(("outcome", "no_response"),))
     if mod.end <= m.nstart and _NEAR.fullmatch(text[mod.start:m.nstart]) and mod.start >= m.nstart - 40:
