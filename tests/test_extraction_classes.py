@@ -65,6 +65,14 @@ def _findings(text):
     ("A 70-year-old man developed bilateral facial palsy four weeks after cilta-cel. He was started on a prednisone "
      "taper, and at 2 months his weakness had improved but not completely resolved.",
      {("patient", "Prednisone", False, 1, 1, "improvement")}),
+    # a failed class told with "despite extensive ..."; a fatal course
+    ("We report a 58-year-old woman with late ICANS after axi-cel. Despite aggressive systemic and intrathecal "
+     "immunosuppression, her neurological decline was relentless and ultimately fatal.",
+     {("patient", "Immunosuppressant", False, 1, 0, "no_response")}),
+    # "the 5 responding patients" names a group; it is not a result
+    ("Results\nTocilizumab was given to 10 patients with grade 2 ICANS, and 6 improved within 48 hours. Of the 6 "
+     "responding patients, 2 needed a second dose of tocilizumab.",
+     {("cohort", "Tocilizumab", False, 10, 6, "improvement")}),
 ])
 def test_phrasing_class(text, want):
     got = _findings(text)
@@ -188,3 +196,15 @@ def test_a_flattened_superscript_after_et_al_is_a_citation():
     assert [m.values for m in cites] == [(("refs", (12,)),), (("refs", (3, 4)),)]
     assert not [m for m in annotate_text("Patients treated by Moreno et al in 2012 improved.", "t").mentions
                 if m.label == "CITATION"]
+
+
+def test_a_group_named_by_its_response_gives_no_second_finding():
+    got = _findings("Results\nTocilizumab was given to 10 patients with grade 2 ICANS, and 6 improved within 48 hours. "
+                    "Of the 6 responding patients, 2 needed a second dose of tocilizumab.")
+    assert len(got) == 1, got
+
+
+def test_a_fatal_course_makes_the_patient_dead():
+    f = extract_facts(annotate_text("We report a 58-year-old woman with late ICANS after axi-cel. Despite aggressive "
+                                    "immunosuppression, her neurological decline was relentless and ultimately fatal.", "t"))
+    assert [s.died for s in f.subjects] == [True]

@@ -427,7 +427,7 @@ _COUNTED_BEFORE = re.compile(rf"\b(?:of|among|in|for|the|these|those|remaining)\
 def _group_name(text: str, m) -> bool:
     """"Non-responders (n = 3) were given ruxolitinib", "Of the 6 non-responders, 2 ...": a group named by its
     result, not a result."""
-    return bool(re.fullmatch(r"(?i)(?:non-?)?responders?", m.text.strip())) and (
+    return bool(re.fullmatch(r"(?i)(?:non-?)?respond(?:ers?|ing)", m.text.strip())) and (
         bool(_GROUP_NAME.match(text, m.nend)) or bool(_COUNTED_BEFORE.search(text, max(0, m.nstart - 40), m.nstart)))
 
 

@@ -393,7 +393,9 @@ def _course(onto: Ontology, events: list[_Event], text: str):
 # drugs written as one list ("hydrocortisone+methotrexate+cytarabine", "MTX 12 mg, Ara-C 50 mg and HC 50 mg")
 _COORDINATED = re.compile(r"(?:[\s,;()/+.]|\band\b|\bplus\b|\bwith\b|\d+(?:\.\d+)?|\bmg(?:/kg|/m2)?\b|\bg\b|\bmcg\b)*", re.I)
 _LIST_GAP = re.compile(r"(?:[\s,;/+]|\band\b|\bor\b|\bthen\b|\bincreasing\s+doses\s+of\b|\bhigh[- ]dose\b|"
-                       r"\bpulse\b|\bsystemic\b|\bintravenous\b|\bIV\b|\bintrathecal\b|\bIT\b|\bfirst-line\b)*", re.I)
+                       r"\bpulse\b|\bsystemic\b|\bintravenous\b|\bIV\b|\bintrathecal\b|\bIT\b|\bfirst-line\b|"
+                       r"\b(?:extensive|aggressive|maximal|maximum|escalating|repeated|multiple|several|standard|intensive|"
+                       r"adequate|prompt|early|appropriate|the|a|an)\b|\b(?:courses?|doses?|treatment|therapy)\s+(?:of|with)\b)*", re.I)
 
 
 def _failed_lists(view: PaperView, onto: Ontology, text: str, start: int, hi: int) -> list[frozenset]:
