@@ -208,3 +208,10 @@ def test_a_fatal_course_makes_the_patient_dead():
     f = extract_facts(annotate_text("We report a 58-year-old woman with late ICANS after axi-cel. Despite aggressive "
                                     "immunosuppression, her neurological decline was relentless and ultimately fatal.", "t"))
     assert [s.died for s in f.subjects] == [True]
+
+
+def test_the_product_named_as_a_time_reference_was_still_infused_on_day_0():
+    f = extract_facts(annotate_text("A 76-year-old woman with myeloma presented 5 weeks after initiation of Carvykti "
+                                    "with bilateral facial weakness. She was treated with a steroid taper and improved.", "t"))
+    assert [(a.agent, a.day) for a in f.administrations if a.agent == "CiltacabtageneAutoleucel"] == \
+        [("CiltacabtageneAutoleucel", 0)]

@@ -179,6 +179,14 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, sh
                             outcome_links[id(e)].key if id(e) in outcome_links else None, view.evidence(*e.data["span"]))
                 for e in events if e.kind == "outcome"]
     subject = _subject(view, scope, outcomes, front_pieces, text, shared_pieces)
+    ct = subject.cell_therapy
+    if ct and onto.terms[ct].category == "cell_therapy" and not any(a.agent == ct for a in admins):
+        # the patient's product named only as a time reference ("5 weeks after initiation of Carvykti"): still
+        # infused, on day 0
+        told = next((m for _, a, b in list(scope.pieces) + list(front_pieces)
+                     for m in view.mentions_in(a, b, "CELL_THERAPY") if m.term == ct), None)
+        if told is not None:
+            admins.append(Administration(subj, ct, None, None, None, 0, view.evidence(told.nstart, told.nend)))
     return subject, admins, findings, _dedupe_grades(grades), outcomes, csf
 
 
