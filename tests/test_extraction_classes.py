@@ -215,3 +215,29 @@ def test_the_product_named_as_a_time_reference_was_still_infused_on_day_0():
                                     "with bilateral facial weakness. She was treated with a steroid taper and improved.", "t"))
     assert [(a.agent, a.day) for a in f.administrations if a.agent == "CiltacabtageneAutoleucel"] == \
         [("CiltacabtageneAutoleucel", 0)]
+
+
+@pytest.mark.parametrize("text,status", [
+    # a scope cut by its word limit inside a list reaches the whole list
+    ("If confusion should recur at home, patients were told to take their rescue medications (acetaminophen 650 mg, "
+     "lorazepam 1 mg and dexamethasone 10 mg) and call the unit.", "HYPOTHETICAL"),
+    ("Because of her frailty she was never treated with tocilizumab, siltuximab, anakinra, ruxolitinib, dasatinib or "
+     "cyclophosphamide.", "NEGATED|NOT_GIVEN"),
+    ("The patient did not receive tocilizumab, siltuximab or anakinra.", "NEGATED|NOT_GIVEN"),
+])
+def test_items_of_one_list_share_their_context(text, status):
+    drugs = [m for m in annotate_text(text, "t").mentions if m.label in ("DRUG", "PROCEDURE")]
+    assert len(drugs) >= 3 and all(set(status.split("|")) & set(m.context) for m in drugs), \
+        [(m.text, m.context) for m in drugs]
+
+
+def test_a_list_does_not_carry_a_context_across_a_new_clause():
+    text = "Tocilizumab was not given for ICANS, and anakinra 100 mg, dexamethasone 10 mg and levetiracetam were started."
+    ctx = {m.text: m.context for m in annotate_text(text, "t").mentions if m.label == "DRUG"}
+    assert "NOT_GIVEN" in ctx["Tocilizumab"] and not ctx["anakinra"] and not ctx["levetiracetam"], ctx
+    text = "She did not receive tocilizumab, and anakinra 100 mg was started on day 6."
+    ctx = {m.text: m.context for m in annotate_text(text, "t").mentions if m.label == "DRUG"}
+    assert "NOT_GIVEN" in ctx["tocilizumab"] and not ctx["anakinra"], ctx
+    text = "Because he had worsened on dexamethasone, methylprednisolone 30 mg/kg/day IV was given for 3 days."
+    ctx = {m.text: m.context for m in annotate_text(text, "t").mentions if m.label == "DRUG"}
+    assert "HISTORICAL" in ctx["dexamethasone"] and not ctx["methylprednisolone"], ctx

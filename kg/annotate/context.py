@@ -73,8 +73,9 @@ def _limit_words(text: str, a: int, b: int, n: int | None, from_start: bool) -> 
     return (a, words[n - 1].end()) if from_start else (words[-n].start(), b)
 
 
-def scopes(text: str, lo: int, hi: int, mods: list[Modifier]) -> list[tuple[Modifier, int, int]]:
-    """(modifier, scope start, scope end) for every non-terminator modifier in text[lo:hi]."""
+def scopes(text: str, lo: int, hi: int, mods: list[Modifier]) -> list[tuple[Modifier, int, int, bool]]:
+    """(modifier, scope start, scope end, whether the word limit ended it) for every non-terminator
+    modifier in text[lo:hi]."""
     terms = [m for m in mods if m.direction == "terminate"]
 
     def ends(cat: str) -> list[Modifier]:
@@ -88,11 +89,12 @@ def scopes(text: str, lo: int, hi: int, mods: list[Modifier]) -> list[tuple[Modi
         stop = m.rule.get("stop_at")        # extra terminator regex of this rule
         if m.direction in ("forward", "bidirectional"):
             b = min([t.start for t in ends(m.category) if t.start >= m.end] + [hi])
+            natural = b
             if stop:
                 s = re.compile(stop, re.I).search(text, m.end, b)
                 b = s.start() if s else b
-            a, b = _limit_words(text, m.end, b, limit, True)
-            out.append((m, a, b))
+            a, cut = _limit_words(text, m.end, b, limit, True)
+            out.append((m, a, cut, cut < natural))   # cut short by its word limit or its own stop
         if m.direction in ("backward", "bidirectional"):
             a = max([t.end for t in ends(m.category) if t.end <= m.start] + [lo])
             if stop:
@@ -101,7 +103,7 @@ def scopes(text: str, lo: int, hi: int, mods: list[Modifier]) -> list[tuple[Modi
                     last = s
                 a = last.end() if last else a
             a, b = _limit_words(text, a, m.start, limit, False)
-            out.append((m, a, b))
+            out.append((m, a, b, False))
     return out
 
 
@@ -172,6 +174,42 @@ def _plan(rules) -> list[tuple]:
     return _PLANS[key]
 
 
+_AGENTS = ("DRUG", "DRUG_CLASS", "REGIMEN", "CELL_THERAPY")
+# what may stand between two items of one list of drugs: commas, "and"/"or", doses, routes, frequencies
+_LIST_GAP = re.compile(r"(?:[\s,;/+()]|\band\b|\bor\b|\d+(?:[.,]\d+)?|mg(?:/kg|/m2)?|g|µg|mcg|units?|IU|IV|PO|SC|IT|"
+                       r"q\d+h|daily|twice|once|every|hours?|x|×)*", re.I)
+
+
+# an item followed by its own verb before the next comma or "and" opens a clause ("..., methylprednisolone
+# 30 mg/kg/day IV was given")
+_PREDICATE = re.compile(r"[^,;]{0,50}?\b(?:was|were|is|are|had|has|have|started|given|administered|initiated|begun|"
+                        r"added|led|resulted)\b", re.I)
+
+
+def _item_end(text: str, pos: int) -> int:
+    """Where a list item that starts before ``pos`` ends: the next comma, semicolon, "and" or "or"."""
+    m = re.compile(r",|;|\band\b|\bor\b|\.(?:\s|$)", re.I).search(text, pos)
+    return m.start() if m else len(text)
+
+
+def _rest_of_list(text: str, targets, idx: list[int], reached: list[int], b: int, allowed) -> list[int]:
+    """A scope cut by its word limit inside a list of drugs reaches the whole list ("educated to take
+    acetaminophen 650 mg, diphenhydramine 50 mg and dexamethasone 20 mg"): items of one list share a status."""
+    last = max(reached, key=lambda i: targets[i].nend)
+    if targets[last].label not in _AGENTS:
+        return []
+    more = []
+    for i in sorted((i for i in idx if targets[i].nstart >= b), key=lambda i: targets[i].nstart):
+        t = targets[i]
+        if t.label not in _AGENTS or (allowed and t.label not in allowed):
+            continue
+        if not _LIST_GAP.fullmatch(text, targets[last].nend, t.nstart) or _PREDICATE.match(text, t.nend, _item_end(text, t.nend)):
+            break           # "did not receive tocilizumab, and anakinra was started": a new clause, not the list
+        more.append(i)
+        last = i
+    return more
+
+
 def modified(text: str, sentences, targets, rules, index: KeyIndex | None = None) -> dict[int, list[Modifier]]:
     """For each target (objects with ``label``, ``nstart``, ``nend``) the modifiers that reach it.
 
@@ -195,7 +233,7 @@ def modified(text: str, sentences, targets, rules, index: KeyIndex | None = None
         mods = _sentence_modifiers(scan, lo, hi, {targets[i].label for i in idx}, rules)
         if not mods:
             continue
-        for mod, a, b in scopes(text, lo, hi, mods):
+        for mod, a, b, cut in scopes(text, lo, hi, mods):
             allowed = mod.rule.get("targets")
             reached = []
             for i in idx:
@@ -206,6 +244,8 @@ def modified(text: str, sentences, targets, rules, index: KeyIndex | None = None
                     continue        # a trigger inside the target itself ("non-responders")
                 if a <= t.nstart and t.nend <= b:
                     reached.append(i)
+            if cut and reached:
+                reached += _rest_of_list(text, targets, idx, reached, b, allowed)
             if reached and mod.rule.get("first_only"):
                 # only the nearest target: "without improvement ... died" negates the improvement alone
                 reached = [min(reached, key=lambda i: abs(targets[i].nstart - mod.end) if mod.end <= targets[i].nstart
