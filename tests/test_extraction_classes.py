@@ -241,3 +241,16 @@ def test_a_list_does_not_carry_a_context_across_a_new_clause():
     text = "Because he had worsened on dexamethasone, methylprednisolone 30 mg/kg/day IV was given for 3 days."
     ctx = {m.text: m.context for m in annotate_text(text, "t").mentions if m.label == "DRUG"}
     assert "HISTORICAL" in ctx["dexamethasone"] and not ctx["methylprednisolone"], ctx
+
+
+def test_a_statement_about_all_the_children_before_the_cases_is_said_of_each():
+    text = ("Three children with neurotoxicity\n\nPatients\nAll three children received fludarabine 30 mg/m2 daily "
+            "for four days and cyclophosphamide 500 mg/m2 daily for two days, followed by tisagenlecleucel on day 0.\n\n"
+            "Child 1, a 6-year-old boy, had grade 2 ICANS on day 5 and received dexamethasone; it resolved by day 7.\n\n"
+            "Child 2, a 9-year-old girl, had grade 1 ICANS on day 4 that cleared without treatment by day 5.\n\n"
+            "Child 3, a 14-year-old boy, had grade 3 ICANS on day 6 and received dexamethasone and then "
+            "methylprednisolone; he recovered by day 12.\n")
+    f = extract_facts(annotate_text(text, "t"))
+    got = {(a.subject, a.agent, a.day) for a in f.administrations if a.agent in ("Tisagenlecleucel", "Cyclophosphamide")}
+    assert got == {(f"case-{n}", agent, day) for n in (1, 2, 3)
+                   for agent, day in (("Tisagenlecleucel", 0), ("Cyclophosphamide", None))}, got

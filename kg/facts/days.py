@@ -14,7 +14,8 @@ from .view import PaperView
 
 
 _PREDICATE = re.compile(r"\band\s+(?:then\s+)?(?:(?:he|she|they)\s+)?(?:was|were|had\s+been|has\s+been)\s+"
-                        r"(?!given|started|administered|treated)", re.I)
+                        r"(?!given|started|administered|treated)"
+                        r"|\bfollowed\s+by\b", re.I)   # "cyclophosphamide for two days, followed by the cells on day 0"
 
 
 class DayClock:
@@ -66,11 +67,14 @@ class SentenceDays:
             return _nearest(same, pos, end) if same else None
         a, b = self.view.comma_clause(self.sent.start, self.sent.end, pos)
         # "was given X and was transferred on day 6": a second predicate has its own day
-        for m in _PREDICATE.finditer(self.view.text, a, b):
+        following = None    # where the next predicate ("followed by the cells on day 0") begins
+        for m in _PREDICATE.finditer(self.view.text, a, self.sent.end):
             if m.start() >= end:
-                b = m.start()
+                following = m.start()
+                b = min(b, m.start())
                 break
-            a = m.start()
+            if m.start() < b:
+                a = m.start()
         same = [d for d in days if a <= d.nstart < b]
         if same:
             return _nearest(same, pos, end)
@@ -87,6 +91,8 @@ class SentenceDays:
         earlier = [d for d in days if d.nend <= a]
         if earlier:
             return earlier[-1].value("day")     # the day in force: a clause with no day of its own goes on from it
+        if following is not None and all(d.nstart >= following for d in days):
+            return self.base    # every day stated belongs to what followed
         if self.base is not None and all(d.nstart >= b for d in days):
             # "X produced no change, so Y was given from day 10", "X and, after worsening on day 7, Y":
             # a later day that leads to another drug is that drug's; X goes on from the day in force

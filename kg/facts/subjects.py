@@ -32,7 +32,8 @@ _MARK = re.compile(
 # several cases at once: "Patients 1 and 2", "Both patients", "both of them", "In both cases"
 _PLURAL = re.compile(
     rf"\s*(?:(?:in|of)\s+)?(?:patients|cases|pts\.?|children|subjects)\s+(?P<ids>{_ID}(?:\s*(?:,|and|&)\s*{_ID})+)"
-    r"|\s*(?:(?:in|of)\s+)?both\b(?:\s+(?:patients|cases|of\s+them))?|\s*(?:in\s+)?all\s+(?:\w+\s+)?(?:patients|cases)\b", re.I)
+    r"|\s*(?:(?:in|of)\s+)?both\b(?:\s+(?:patients|cases|of\s+them))?|\s*(?:in\s+)?all\s+(?:\w+\s+)?"
+    rf"(?:{subject_cue('PEOPLE').pattern})\b", re.I)
 # cases named with a description set off by commas: "Patient A, a 66-year-old man, and Patient B, a ..."
 _APPOSED_MARK = re.compile(rf"\b{_WHO}\s*(?P<id>{_ID})\s*,\s*(?:a|an)\s+\d", re.I)
 # a case named after a person: "a 69-year-old man (case 1)"
