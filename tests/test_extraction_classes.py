@@ -254,3 +254,11 @@ def test_a_statement_about_all_the_children_before_the_cases_is_said_of_each():
     got = {(a.subject, a.agent, a.day) for a in f.administrations if a.agent in ("Tisagenlecleucel", "Cyclophosphamide")}
     assert got == {(f"case-{n}", agent, day) for n in (1, 2, 3)
                    for agent, day in (("Tisagenlecleucel", 0), ("Cyclophosphamide", None))}, got
+
+
+def test_a_drug_given_before_each_dose_has_no_single_day():
+    f = extract_facts(annotate_text("A 70-year-old man received teclistamab 0.06 mg/kg SC on day 1, 0.3 mg/kg on day 3 "
+                                    "and 1.5 mg/kg on day 5. Each dose was preceded by dexamethasone 16 mg and "
+                                    "diphenhydramine 50 mg. On day 6 he developed grade 2 ICANS.", "t"))
+    assert {(a.agent, a.day) for a in f.administrations if a.agent in ("Dexamethasone", "Diphenhydramine")} == \
+        {("Dexamethasone", None), ("Diphenhydramine", None)}

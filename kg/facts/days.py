@@ -18,6 +18,9 @@ _PREDICATE = re.compile(r"\band\s+(?:then\s+)?(?:(?:he|she|they)\s+)?(?:was|were
                         r"|\bfollowed\s+by\b", re.I)   # "cyclophosphamide for two days, followed by the cells on day 0"
 
 
+_EVERY_DOSE = re.compile(r"\b(?:each|every|all)\s+(?:(?:step-up|treatment|subsequent|later)\s+)?(?:doses?|infusions?|administrations?|cycles?)\b", re.I)
+
+
 class DayClock:
     """The day in force while reading one subject's sentences in order."""
 
@@ -86,6 +89,8 @@ class SentenceDays:
             anchor = said[-1].value("day") if said else (self.before if self.before is not None else self.base)
             if anchor is not None:
                 return anchor + rel.value("offset")
+        if _EVERY_DOSE.search(self.view.text, self.sent.start, self.sent.end):
+            return None         # "Each dose was preceded by dexamethasone 16 mg": on many days, no one day
         if not days:
             return self.base
         earlier = [d for d in days if d.nend <= a]
