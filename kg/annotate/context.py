@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .cuefile import CueRule, load_cue_file
 from .leadkeys import KeyIndex, index_of, lead_keys
@@ -73,6 +74,11 @@ def _limit_words(text: str, a: int, b: int, n: int | None, from_start: bool) -> 
     return (a, words[n - 1].end()) if from_start else (words[-n].start(), b)
 
 
+@lru_cache(maxsize=None)
+def _stop_re(stop: str) -> re.Pattern:
+    return re.compile(stop, re.I)
+
+
 def scopes(text: str, lo: int, hi: int, mods: list[Modifier]) -> list[tuple[Modifier, int, int, bool]]:
     """(modifier, scope start, scope end, whether the word limit ended it) for every non-terminator
     modifier in text[lo:hi]."""
@@ -91,7 +97,7 @@ def scopes(text: str, lo: int, hi: int, mods: list[Modifier]) -> list[tuple[Modi
             b = min([t.start for t in ends(m.category) if t.start >= m.end] + [hi])
             natural = b
             if stop:
-                s = re.compile(stop, re.I).search(text, m.end, b)
+                s = _stop_re(stop).search(text, m.end, b)
                 b = s.start() if s else b
             a, cut = _limit_words(text, m.end, b, limit, True)
             out.append((m, a, cut, cut < natural))   # cut short by its word limit or its own stop
@@ -99,7 +105,7 @@ def scopes(text: str, lo: int, hi: int, mods: list[Modifier]) -> list[tuple[Modi
             a = max([t.end for t in ends(m.category) if t.end <= m.start] + [lo])
             if stop:
                 last = None
-                for s in re.compile(stop, re.I).finditer(text, a, m.start):
+                for s in _stop_re(stop).finditer(text, a, m.start):
                     last = s
                 a = last.end() if last else a
             a, b = _limit_words(text, a, m.start, limit, False)

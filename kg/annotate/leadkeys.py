@@ -29,6 +29,8 @@ KEY = 4
 DIGIT = "#"               # the key of every word that starts with a digit
 PREFIX = "*"              # "no*": any word that begins with "no"; "no": the word "no" itself
 _TOKEN = re.compile(r"[^\W_]+|[^\w\s]")
+# the key of every token of _TOKEN, read at its start: up to KEY letters of a word, or a punctuation mark
+_KEY_AT = re.compile(rf"(?<![^\W_])[^\W_]{{1,{KEY}}}|[^\w\s]")
 
 
 class _Unknown(Exception):
@@ -159,16 +161,23 @@ class KeyIndex:
     def __init__(self, text: str):
         self.text = text
         by_key: dict[str, list[int]] = {}
-        for m in _TOKEN.finditer(text):
-            w = m.group()
-            k = DIGIT if w[0].isdigit() else w[:KEY].lower()
-            if len(k) > KEY:
-                k = k[:KEY]
-            found = by_key.get(k)
-            if found is None:
-                by_key[k] = [m.start()]
-            else:
-                found.append(m.start())
+        low = text.lower()
+        if len(low) == len(text) and "Σ" not in text:
+            # one regex pass over the lower-cased text, each key read at its word's start
+            for m in _KEY_AT.finditer(low):
+                k = m.group()
+                if k[0].isdigit():
+                    k = DIGIT
+                found = by_key.get(k)
+                if found is None:
+                    by_key[k] = [m.start()]
+                else:
+                    found.append(m.start())
+        else:       # a character whose lower case differs in length or by position ("İ", "Σ"): word by word
+            for m in _TOKEN.finditer(text):
+                w = m.group()
+                k = DIGIT if w[0].isdigit() else w[:KEY].lower()[:KEY]
+                by_key.setdefault(k, []).append(m.start())
         self.by_key = by_key
         # a shorter key stands for every word it begins: "no" for "no", "not", "none"
         shorter: dict[str, list[str]] = {}
