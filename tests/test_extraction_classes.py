@@ -262,3 +262,20 @@ def test_a_drug_given_before_each_dose_has_no_single_day():
                                     "diphenhydramine 50 mg. On day 6 he developed grade 2 ICANS.", "t"))
     assert {(a.agent, a.day) for a in f.administrations if a.agent in ("Dexamethasone", "Diphenhydramine")} == \
         {("Dexamethasone", None), ("Diphenhydramine", None)}
+
+
+def test_the_response_day_is_the_earliest_dated_response():
+    text = ("Two patients\n\nTable 1. Course\nPatient | Age | ICANS treatment | Outcome\n"
+            "1 | 60 | dexamethasone, anakinra | resolved D14\n2 | 55 | dexamethasone | resolved D8\n\n"
+            "Patient 1 had grade 3 ICANS on D6 despite dexamethasone; anakinra was started on D10, his speech returned "
+            "on D11 and ICANS resolved by D14.\n\nPatient 2 had grade 2 ICANS on D5, received dexamethasone and "
+            "improved the next day; it resolved by D8.\n")
+    f = extract_facts(annotate_text(text, "t"))
+    got = {(x.subject, "+".join(x.agents), x.start_day, x.response_day) for x in f.findings}
+    assert ("case-1", "Anakinra", 10, 11) in got and ("case-2", "Dexamethasone", 5, 6) in got, got
+
+
+@pytest.mark.parametrize("text,days", [("ICANS resolved by D8.", [8]), ("Grade 2 on D5. Then D+7.", [5, 7]),
+                                       ("A ratio of D8.5 is no day.", [])])
+def test_a_short_day_at_the_end_of_a_sentence(text, days):
+    assert [m.value("day") for m in annotate_text(text, "t").mentions if m.label == "DAY"] == days

@@ -30,7 +30,7 @@ _DAY = re.compile(
     r"(\s*(?:post[- ]?(?:infusion|CAR[- ]?T(?:[- ]?cell)?(?:\s+infusion)?|transplant(?:ation)?)"
     r"|after\s+(?:the\s+)?(?:CAR[- ]?T[- ]?(?:cell\s+)?)?infusion))?")
 _DAY_D = re.compile(r"(?<![\w/])(?P<a>D\s?(?P<sign>[+-])\s?(?P<n1>\d{1,3}))\b"
-                    r"|(?<![\w/+.-])(?P<b>D(?P<n2>\d{1,3}))(?![\w.+/-]|\.\d)"
+                    r"|(?<![\w/+.-])(?P<b>D(?P<n2>\d{1,3}))(?![\w+/-]|\.\d)"
                     r"|(?<![\w/])(?P<c>POD\s?(?P<n3>\d{1,3}))\b"
                     r"|(?<![\w/])C1\s?(?P<d>D(?P<n4>\d{1,2}))\b"
                     r"|(?<![\w/+.-])(?P<e>D(?P<n5>\d{1,3}))\s?[-–~]\s?D\d{1,3}\b")     # "D6-D8": from its first day

@@ -82,7 +82,9 @@ class SentenceDays:
         if same:
             return _nearest(same, pos, end)
         rel = next((r for r in self.rels if a <= r.nstart < b and
-                    (interval or not r.text.lower().startswith("within"))), None)
+                    (interval or not r.text.lower().startswith("within")) and
+                    (interval or not self.view.mentions_in(end, r.nstart, "OUTCOME"))), None)
+        # ("received dexamethasone and improved the next day": the relative day dates the result, not the drug)
         if rel is not None:
             # "the same day", "a day later": counted from the last day stated before it
             said = [d for d in days if d.nend <= rel.nstart]

@@ -466,7 +466,10 @@ def _findings(view: PaperView, subj: str, steps: list[Step]) -> list[Finding]:
         n += 1
         s.key = f"{subj}-t{n}"
         positive = [o for o in s.outcomes if o[0] in ("improvement", "resolution")]
-        first = positive[0] if positive else None
+        # the response is the earliest one dated (a table's "resolved D12" and the text's "improved the next day")
+        dated = [o for o in positive if o[1] is not None or (o[2] is not None and s.start_day is not None)]
+        first = min(dated, key=lambda o: o[1] if o[1] is not None else s.start_day + o[2]) if dated else \
+            (positive[0] if positive else None)
         response_day = first[1] if first else None
         days_to = None
         if s.better and s.better_day is not None and (first is None or s.better_pos < first[3]):
