@@ -73,6 +73,12 @@ def _findings(text):
     ("Results\nTocilizumab was given to 10 patients with grade 2 ICANS, and 6 improved within 48 hours. Of the 6 "
      "responding patients, 2 needed a second dose of tocilizumab.",
      {("cohort", "Tocilizumab", False, 10, 6, "improvement")}),
+    # two studies in one sentence split at the semicolon; "none of 6" counts six
+    ("Discussion\nMendes et al. (2021) [4] treated 10 patients with steroid-refractory ICANS with anakinra and saw "
+     "improvement in 7; in a second series [5], siltuximab given after steroid failure was followed by resolution in "
+     "3 of 9 patients. Li and Park (2023) [6] gave tocilizumab first for ICANS, and none of 5 responded.",
+     {("ref-4", "Anakinra", True, 10, 7, "improvement"), ("ref-5", "Siltuximab", True, 9, 3, "resolution"),
+      ("ref-6", "Tocilizumab", False, 5, 0, "no_response")}),
 ])
 def test_phrasing_class(text, want):
     got = _findings(text)

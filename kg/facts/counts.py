@@ -17,6 +17,8 @@ _NOT_AFTER = r"(?!\s*(?:days?|hours?|h\b|weeks?|months?|years?|mg|g\b|doses?|cyc
 FRACTION = re.compile(
     rf"\b(?P<n>{NUMBER_RE})\s+(?:(?:{_P})\s+)?(?:\(\s*[\d.]+\s*%\s*\)\s+)?(?:out\s+)?of\s+(?:the\s+|these\s+|those\s+|all\s+)?"
     rf"(?:total\s+of\s+)?(?:remaining\s+)?(?P<m>{NUMBER_RE})\b{_NOT_AFTER}", re.I)
+# "none of 6 responded", "none of the eight patients": no one of a counted group
+NONE_OF = re.compile(rf"\bnone\s+of\s+(?:the\s+|these\s+|those\s+)?(?P<m>{NUMBER_RE})\b{_NOT_AFTER}", re.I)
 SLASH = re.compile(r"(?<![\w/.])(?P<n>\d{1,4})\s*/\s*(?P<m>\d{1,4})(?![\w/.]|\s*(?:mg|kg|µL|uL|mm|cells|10))")
 OF_LEADING = re.compile(
     rf"\b(?:of|among|in)\s+(?:the\s+|these\s+|those\s+)?(?P<m>{NUMBER_RE})\s+(?:[\w-]+\s+){{0,3}}?(?:{_P})\b[^,;.()]{{0,60}}?,\s*"
@@ -79,6 +81,10 @@ def counts_in(text: str, lo: int, hi: int) -> list[Count]:
         n, of = _num(m.group("n")), _num(m.group("m"))
         if n is not None and of and n <= of:
             found.append(Count(m.start(), m.end(), "fraction", n, of))
+    for m in NONE_OF.finditer(text, lo, hi):
+        of = _num(m.group("m"))
+        if of:
+            found.append(Count(m.start(), m.end(), "fraction", 0, of))
     for m in OF_LEADING.finditer(text, lo, hi):
         n, of = _num(m.group("n")), _num(m.group("m"))
         if n is not None and of and n <= of:

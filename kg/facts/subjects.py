@@ -352,16 +352,18 @@ def _marker_mid_clause_end(view: PaperView, c, hi: int) -> int:
     nxt = text[c.nend:c.nend + 4]
     sent = view.sentence_at(c.nstart)
     # "In the patient described by Kim et al. (6), anakinra led to ...": the marker ends an opening phrase
+    clause_lo = max(sent.start, text.rfind(";", sent.start, c.nstart) + 1) if sent is not None else c.nstart
     opening = re.match(r"\s*,\s*[a-z]", nxt) is not None and sent is not None and \
-        not view.mentions_in(sent.start, c.nstart, "OUTCOME")
+        not view.mentions_in(clause_lo, c.nstart, "OUTCOME")
     if not re.match(r"\s*[a-z]", nxt) and not opening:
         return c.nend          # at a clause or sentence end: the usual case
     if sent is None:
         return c.nend
     limit = min(hi, sent.end)
-    if opening:
-        semi = text.find(";", c.nend, limit)
-        limit = semi if semi >= 0 else limit    # "...; our patient, by contrast, did not benefit"
+    semi = text.find(";", c.nend, limit)
+    if opening or (semi >= 0 and view.mentions_in(semi, limit, "CITATION")):
+        # "...; our patient, by contrast, did not benefit", "Lee et al. [3] treated 12 ...; in another cohort [4], ..."
+        limit = semi if semi >= 0 else limit
     if view.mentions_in(c.nend, limit, "CITATION") or not view.mentions_in(c.nend, limit, "OUTCOME"):
         return c.nend
     return limit
