@@ -285,3 +285,12 @@ def test_the_response_day_is_the_earliest_dated_response():
                                        ("A ratio of D8.5 is no day.", [])])
 def test_a_short_day_at_the_end_of_a_sentence(text, days):
     assert [m.value("day") for m in annotate_text(text, "t").mentions if m.label == "DAY"] == days
+
+
+@pytest.mark.parametrize("text,days", [
+    ("The cells were infused on hospital day 4. On hospital day 9 she had grade 2 ICANS.", [0, 5]),
+    ("On day 3 after infusion (hospital day 7) he had grade 1 ICANS, and on hospital day 9 grade 3.", [3, 5]),
+    ("He was admitted on day -6. On hospital day 9 he had grade 2 ICANS.", [-6]),   # infusion day unknown
+])
+def test_hospital_days_count_from_the_infusion_when_the_text_says_when_it_was(text, days):
+    assert [m.value("day") for m in annotate_text(text, "t").mentions if m.label == "DAY"] == days

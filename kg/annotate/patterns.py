@@ -143,9 +143,26 @@ _NOT_INFUSION_DAY = re.compile(r"\b(?:hospital|admission|illness|post-?operative
 _A_AGE_SEX = re.compile(r"\d\s?/\s?[MF]\b|\b[MF]\s?/\s?\d")
 
 
+_HOSPITAL_INFUSION = re.compile(
+    r"\b(?:infused|infusion\s+(?:was\s+(?:given|performed)|took\s+place))\s+(?:[\w-]+\s+){0,3}?on\s+hospital\s+day\s*(?P<a>\d{1,3})\b"
+    r"|\bon\s+hospital\s+day\s*(?P<b>\d{1,3})\b,?\s+(?:[\w-]+\s+){0,5}?(?:were|was)\s+infused\b"
+    # "day 9 after infusion (hospital day 12)": the infusion was on hospital day 3
+    r"|\bday\s*(?P<post>\d{1,3})\s+(?:after|post)[- ]?(?:the\s+)?(?:CAR[- ]?T[- ]?(?:cell\s+)?)?infusion\s*"
+    r"\(\s*hospital\s+day\s*(?P<hd>\d{1,3})\s*\)", re.I)
+
+
+def hospital_day_of_infusion(t: str) -> int | None:
+    """The hospital day the cells were infused on, when the text says it once ("infused on hospital day 6"):
+    "hospital day 10" is then day 4 after infusion."""
+    found = {int(m.group("a") or m.group("b")) if m.group("hd") is None else int(m.group("hd")) - int(m.group("post"))
+             for m in _HOSPITAL_INFUSION.finditer(t)} if "hospital" in t.lower() else set()
+    return found.pop() if len(found) == 1 else None
+
+
 def find_days(t: str):
     out = []
     listed = []
+    infused = hospital_day_of_infusion(t)
     for m in keyed_finditer(_DAY_LIST, t):
         items = [m.group("first")] + [x.group() for x in _DAY_ITEM.finditer(m.group("rest"))]
         spans = [(m.start(), m.start("first") + len(m.group("first")))]
@@ -167,12 +184,17 @@ def find_days(t: str):
     for m in keyed_finditer(_DAY, t):
         if any(a <= m.start() < b for a, b in listed):
             continue
-        if _NOT_INFUSION_DAY.search(t, max(0, m.start() - 16), m.start()):
-            continue  # "hospital day 9" counts from admission, not from the infusion
+        hospital = re.search(r"\bhospital\s*$", t[max(0, m.start() - 16):m.start()], re.I) is not None
+        if _NOT_INFUSION_DAY.search(t, max(0, m.start() - 16), m.start()) and (infused is None or not hospital):
+            continue  # "hospital day 9" counts from admission, not from the infusion (unless the text says which it was)
         n = word_number(m.group(2))
         if n is None:
             continue
         v = n * (-1 if m.group(1) == "-" else 1)
+        if hospital:
+            if re.search(r"\(\s*hospital\s*$", t[max(0, m.start() - 16):m.start()], re.I):
+                continue    # "day 9 after infusion (hospital day 12)": the same day, told twice
+            v -= infused
         out.append(Candidate(m.start(), m.end(), "DAY", (("day", v),), ()))
     for m in keyed_finditer(_DAY_D, t):
         key = next(k for k in "abcde" if m.group(k))
