@@ -294,3 +294,10 @@ def test_a_short_day_at_the_end_of_a_sentence(text, days):
 ])
 def test_hospital_days_count_from_the_infusion_when_the_text_says_when_it_was(text, days):
     assert [m.value("day") for m in annotate_text(text, "t").mentions if m.label == "DAY"] == days
+
+
+def test_a_group_size_in_parentheses_counted_again_is_no_citation():
+    text = ("Forty patients had steroid-refractory ICANS. Those given siltuximab (16) improved more often than "
+            "those given methylprednisolone (24): 10 of 16 versus 8 of 24. Anakinra has been used before (12).")
+    cites = [m.value("refs") for m in annotate_text(text, "t").mentions if m.label == "CITATION"]
+    assert cites == [(12,)], cites

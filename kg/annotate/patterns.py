@@ -310,6 +310,11 @@ def find_citations(t: str, ref_count: int | None = None):
                 continue            # "did not receive IT chemotherapy (7) or ..."
             if lone and refs[0] > max_seen + 25 and max_seen and ref_count is None:
                 continue            # far beyond the references cited so far: a count
+            if lone and ref_count is None:
+                stop = t.find(". ", m.end())
+                rest = t[m.end():stop if stop >= 0 else len(t)]
+                if re.search(rf"(?:\bof|/)\s*{refs[0]}\b", rest):
+                    continue        # "anakinra (18) ...: 14 of 18": the size of a group, counted again after it
         max_seen = max(max_seen, refs[-1])
         out.append(Candidate(m.start(), m.end(), "CITATION", (("refs", tuple(refs)),), ()))
     return out

@@ -18,7 +18,8 @@ _PREDICATE = re.compile(r"\band\s+(?:then\s+)?(?:(?:he|she|they)\s+)?(?:was|were
                         r"|\bfollowed\s+by\b", re.I)   # "cyclophosphamide for two days, followed by the cells on day 0"
 
 
-_EVERY_DOSE = re.compile(r"\b(?:each|every|all)\s+(?:(?:step-up|treatment|subsequent|later)\s+)?(?:doses?|infusions?|administrations?|cycles?)\b", re.I)
+_EVERY_DOSE = re.compile(r"\b(?:each|every|all)\s+(?:(?:step-up|treatment|subsequent|later)\s+)?(?:doses?|infusions?|administrations?|cycles?)\b"
+                         r"|\beach\s+(?:one\s+)?(?:preceded|followed|accompanied)\s+by\b", re.I)
 
 
 class DayClock:
