@@ -301,3 +301,11 @@ def test_a_group_size_in_parentheses_counted_again_is_no_citation():
             "those given methylprednisolone (24): 10 of 16 versus 8 of 24. Anakinra has been used before (12).")
     cites = [m.value("refs") for m in annotate_text(text, "t").mentions if m.label == "CITATION"]
     assert cites == [(12,)], cites
+
+
+def test_grades_said_of_several_cases_at_once():
+    text = ("Three patients\n\nPatient 1 had grade 3 ICANS on day 5 and received dexamethasone.\n\n"
+            "Patient 2 had grade 2 ICANS on day 4.\n\nPatient 3 had grade 4 ICANS on day 6.\n\n"
+            "CRS preceded ICANS in every patient and was grade 1 in patients 1 and 3 and grade 2 in patient 2.\n")
+    f = extract_facts(annotate_text(text, "t"))
+    assert {(g.subject, g.grade) for g in f.grades if g.syndrome == "CRS"} == {("case-1", 1), ("case-3", 1), ("case-2", 2)}

@@ -11,7 +11,7 @@ import pytest
 from tests import phrasing
 
 # passing cases per class (of 15) when the battery was last measured; raise as cases pass
-FLOOR = {"subjects": 15, "days": 15, "doses": 15, "negation": 15, "indication": 14,
+FLOOR = {"subjects": 15, "days": 15, "doses": 15, "negation": 15, "indication": 15,
          "steps": 15, "outcomes": 15, "cohorts": 15, "cited": 14}
 
 

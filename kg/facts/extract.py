@@ -7,8 +7,8 @@ from dataclasses import replace
 from ..annotate import AnnotatedPaper
 from ..ontology import Ontology, load_ontology
 from .groups import extract_group
-from .records import Administration, CitationFact, PaperFacts
-from .subjects import assign_scopes
+from .records import Administration, CitationFact, GradeAssessment, PaperFacts
+from .subjects import assign_scopes, grades_by_case
 from .timeline import extract_case
 from .view import PaperView
 
@@ -56,6 +56,29 @@ def _merge_undated(admins: list[Administration]) -> list[Administration]:
     return out
 
 
+def _distributed_grades(view: PaperView, scopes, grades: list) -> list[GradeAssessment]:
+    """Grades said of several cases at once ("CRS ... was grade 1 in patients 1 and 5 and grade 2 in patients 3
+    and 4"), of the syndrome the sentence names first; a case's own grade of that syndrome is not repeated."""
+    cases = {sc.key: sc for sc in scopes if sc.mode == "case"}
+    if len(cases) < 2:
+        return []
+    have = {(g.subject, g.syndrome, g.grade) for g in grades}
+    out = []
+    for s in view.sentences:
+        found = grades_by_case(view.text, s.start, s.end)
+        named = [m.value("syndrome") for m in view.mentions_in(s.start, found[0][2] if found else s.start, "SYNDROME")
+                 if m.value("syndrome") in ("ICANS", "CRS")]
+        if not found or not named:
+            continue
+        syndrome = named[0]      # the sentence's subject: "CRS preceded ICANS ... and was grade 1 in patients 1 and 5"
+        for n, grade, a, b in found:
+            key = f"case-{n}"
+            if key in cases and (key, syndrome, grade) not in have:
+                have.add((key, syndrome, grade))
+                out.append(GradeAssessment(key, syndrome, grade, None, None, view.evidence(a, b)))
+    return out
+
+
 def _restated_dropped(findings: list, cited: dict) -> list:
     """A cited study's result told again later ("as in the series of Lee et al., 6 of 8 improved [4]" after a
     table row of [4] with 6/8) is one finding: the first telling is kept, the later ones with the same
@@ -97,6 +120,7 @@ def extract_facts(ann: AnnotatedPaper, meta: dict | None = None, onto: Ontology 
         admins += ad
         findings += fi
         grades += gr
+    grades += _distributed_grades(view, scopes, grades)
     findings = _restated_dropped(findings, {sc.key: sc.source for sc in scopes if sc.mode == "cited"})
     cites = [CitationFact(tuple(m.value("refs")), view.evidence(m.nstart, m.nend))
              for m in view.mentions if m.label == "CITATION"]

@@ -55,6 +55,23 @@ def _several(text: str, lo: int, hi: int) -> set[int]:
     return found
 
 
+# "grade 1 in patients 1 and 5 and grade 2 in patients 3 and 4": a grade for each case named after it
+_GRADE_FOR = re.compile(rf"\bgrade\s+(?P<g>[1-4]|I{{1,3}}|IV)\s+in\s+(?:patients?|cases?|pts?\.?|child(?:ren)?)\s+"
+                        rf"(?P<ids>{_ID}(?:\s*(?:,|and|&)\s*{_ID})*)", re.I)
+
+
+def grades_by_case(text: str, lo: int, hi: int) -> list[tuple[int, int, int, int]]:
+    """(case number, grade, start, end) for each "grade N in patients X and Y" of text[lo:hi]."""
+    out = []
+    for m in _GRADE_FOR.finditer(text, lo, hi):
+        grade = case_number(m.group("g"))
+        for x in re.split(r"\s*(?:,|and|&)\s*", m.group("ids")):
+            n = case_number(x)
+            if n and grade:
+                out.append((n, grade, m.start(), m.end()))
+    return out
+
+
 @dataclass
 class Scope:
     key: str
