@@ -79,6 +79,11 @@ def _findings(text):
      "3 of 9 patients. Li and Park (2023) [6] gave tocilizumab first for ICANS, and none of 5 responded.",
      {("ref-4", "Anakinra", True, 10, 7, "improvement"), ("ref-5", "Siltuximab", True, 9, 3, "resolution"),
       ("ref-6", "Tocilizumab", False, 5, 0, "no_response")}),
+    # the non-responders of a result told again are no second result; a route-only step after steroid failure
+    ("Salvage therapy for steroid-refractory ICANS\n\nResults: All 11 patients received siltuximab after "
+     "dexamethasone; ICANS improved in 8 of 11. Three patients did not respond: two received intrathecal therapy "
+     "with subsequent improvement, and one died.",
+     {("cohort", "Siltuximab", True, 11, 8, "improvement"), ("cohort", "", True, 2, 2, "improvement")}),
 ])
 def test_phrasing_class(text, want):
     got = _findings(text)

@@ -50,6 +50,9 @@ class Group:
     findings: list[Finding] = field(default_factory=list)
 
 
+_AFTER = re.compile(r"\bafter\s+(?:(?:initial|first-line|prior|standard|high-dose|systemic)\s+)?$", re.I)
+
+
 def treatment_of(view: PaperView, onto: Ontology, givens: list[Given], lo: int, hi: int) -> tuple[tuple[str, ...], str | None]:
     """(agents, route) named in [lo, hi): ICANS-directed drugs given or referenced, else a drug class,
     else an intrathecal treatment named by its route only ("intrathecal therapy" -> chemotherapy)."""
@@ -58,6 +61,8 @@ def treatment_of(view: PaperView, onto: Ontology, givens: list[Given], lo: int, 
         t = onto.terms[g.agent]
         if lo <= g.start < hi and g.status in ("given", "referenced") and t.directed and not t.supportive \
                 and g.label == "DRUG":
+            if drugs and _AFTER.search(view.text, max(lo, g.start - 30), g.start):
+                continue        # "received siltuximab after dexamethasone": the drug before it, not with it
             drugs.append(g.agent)
             if g.route:
                 routes.append(g.route)
@@ -329,7 +334,7 @@ class _Reader:
             refractory = True
         if not refractory and self.refractory_scope and not (self.first_line_re.search(text, lo, hi)):
             # in a series of steroid-refractory ICANS every treatment but the failing steroid is second-line
-            refractory = not set(agents) <= self.first_line_agents
+            refractory = not agents or not set(agents) <= self.first_line_agents   # a route alone is no steroid
         if self.first_line_re.search(text, a, b):
             refractory = False
         owner = group if group is not None else self.root
@@ -338,6 +343,10 @@ class _Reader:
             return              # "11 (26%) were non-responders" after "31 (74%) were responders"
         if any((f.agents, f.refractory, f.treated) == key + (treated,) for f in self.findings):
             return
+        if code not in _POSITIVE and any(f.agents == agents and f.refractory == refractory and f.treated and
+                                         f.responders is not None and c.n == f.treated - f.responders
+                                         for f in self.findings for c in counts if c.n):
+            return              # "Four patients did not respond" after "9 of 13 improved": the same result
         f = Finding(f"{self.scope.key}-t{len(self.findings) + 1}", self.scope.key, agents, route, refractory, treated,
                     responders, code, None, None, None, self.view.evidence(a, b),
                     outcome_evidence=self.view.evidence(out.nstart, out.nend))
