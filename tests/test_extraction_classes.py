@@ -314,3 +314,18 @@ def test_grades_said_of_several_cases_at_once():
             "CRS preceded ICANS in every patient and was grade 1 in patients 1 and 3 and grade 2 in patient 2.\n")
     f = extract_facts(annotate_text(text, "t"))
     assert {(g.subject, g.grade) for g in f.grades if g.syndrome == "CRS"} == {("case-1", 1), ("case-3", 1), ("case-2", 2)}
+
+
+def test_a_small_series_told_patient_by_patient_without_numbers():
+    text = ("We describe the course of 2 patients with steroid-refractory ICANS treated with intrathecal therapy.\n"
+            "A 64-year-old woman with mantle cell lymphoma received brexu-cel. On day 5 she developed grade 3 ICANS and "
+            "received dexamethasone 10 mg every 6 hours without improvement. Intrathecal methotrexate and "
+            "hydrocortisone were given on day 7, and she recovered by day 10.\n"
+            "A 58-year-old man with myeloma received cilta-cel. On day 8 he had grade 4 ICANS that persisted despite "
+            "dexamethasone; intrathecal cytarabine on day 10 was followed by improvement on day 12.\n")
+    f = extract_facts(annotate_text(text, "t"))
+    assert {(s.key, s.age, s.sex) for s in f.subjects if s.kind == "patient"} == {("case-1", 64, "female"),
+                                                                                   ("case-2", 58, "male")}
+    got = {(x.subject, "+".join(x.agents), x.refractory, x.outcome) for x in f.findings}
+    assert ("case-1", "Hydrocortisone+Methotrexate", True, "resolution") in got, got
+    assert ("case-2", "Cytarabine", True, "improvement") in got, got

@@ -396,6 +396,48 @@ def _count_group() -> re.Pattern:
     return GROUP
 
 
+_CASE_OPENER = re.compile(r"\s*(?:(?:A|An)\s+\d{1,3}[- ](?:year|yr)[- ]old|(?:Our|The)\s+(?:first|second|third|fourth|next|other)"
+                          r"\s+(?:patient|case))\b")
+_SMALL = 6
+
+
+def _unnumbered_cases(view: PaperView, own: Scope) -> list[Scope]:
+    """A small series told patient by patient without numbers ("We describe 2 patients ... A 71-year-old man
+    received ..."): each paragraph opening on a new patient starts a case, numbered in order; what comes before
+    the first stays the series'. Moves those pieces from ``own`` to the cases."""
+    text, secs = view.text, view.layout.sections
+    size = None
+    for s, a, b in own.pieces:
+        m = own_series().search(text, a, b)
+        if m:
+            n = next((c.n for c in _counts(text, m.start(), m.end()) if c.kind in ("group", "eq") and c.n), None)
+            size = n if size is None else size
+    if size is None or not 2 <= size <= _SMALL:
+        return []
+    cases: list[Scope] = []
+    keep, current, par = [], None, None
+    for piece in own.pieces:
+        s, a, b = piece
+        if secs[s.section].kind in ("discussion", "conclusion"):
+            current = None
+        elif a == s.start and _CASE_OPENER.match(text, a) and len(cases) < size and \
+                (current is None or s.paragraph != par or len(current.pieces) >= 2):
+            key, label = _case_label(len(cases) + 1)
+            current = Scope(key, label, "patient", "case")
+            cases.append(current)
+        par = s.paragraph
+        (current.pieces if current is not None else keep).append(piece)
+    if not cases:
+        return []
+    own.pieces = keep
+    return cases
+
+
+def _counts(text: str, lo: int, hi: int):
+    from .counts import counts_in
+    return counts_in(text, lo, hi)
+
+
 def _subtract(pieces, holes):
     out = []
     for s, a, b in pieces:
@@ -484,7 +526,8 @@ def assign_scopes(view: PaperView) -> list[Scope]:
     if own_cohort and not (one_patient and (abstract_case or not explicit_series)):
         own = Scope("cohort", "cohort", "cohort", "own_cohort")
         own.pieces = _subtract(own_sents, holes)
-        return [own] + cited
+        cases = _unnumbered_cases(view, own)
+        return ([own] if own.pieces else []) + cases + cited
     if one_patient or abstract_case:
         body = [(s, a, b) for s, a, b in own_sents if secs[s.section].kind not in ("discussion", "conclusion", "intro")] \
             or [(s, a, b) for s, a, b in own_sents if secs[s.section].kind not in ("discussion", "conclusion")]
