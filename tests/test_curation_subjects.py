@@ -42,18 +42,18 @@ def build(corpus, out):
 
 
 def test_split_the_merged_patients_of_an_inline_text(tmp_path):
-    corpus, path, doc = reviewed(tmp_path, "two-patients-inline")
+    corpus, path, doc = reviewed(tmp_path, "two-patients-merged")
     build(corpus, tmp_path / "before")
     assert [r["subject"] for r in table(tmp_path / "before", "patients")] == ["cohort"]   # the annotator merged them
     text = (corpus / "papers" / "p" / "paper.txt").read_text(encoding="utf-8")
-    second = text.index("A 66-year-old woman")
+    second = text.index("The other, a woman")
     # the merged subject becomes the first patient ...
     (merged,) = doc["subjects"]
     merged.update(status="edit", label="Patient 1", kind="patient", size=None, age=58, sex="male")
     # ... a second one is added where the text starts telling her ...
     doc["add"] = [{"type": "subject", "name": "the woman", "label": "Patient 2", "kind": "patient", "age": 66,
                    "sex": "female", "died": True,
-                   "evidence": {"start": second, "end": second + 19, "quote": "A 66-year-old woman"}}]
+                   "evidence": {"start": second, "end": second + 18, "quote": "The other, a woman"}}]
     # ... and every fact told after that point moves to her
     moved = 0
     for e in doc["facts"]:

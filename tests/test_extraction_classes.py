@@ -1,8 +1,12 @@
 """Phrasing classes the extraction machinery handles, each in a text written for this test."""
+from pathlib import Path
+
 import pytest
 
 from kg.annotate import annotate_text
 from kg.facts import extract_facts
+
+DATA = Path(__file__).parent / "data" / "papers"
 
 
 def _findings(text):
@@ -329,3 +333,8 @@ def test_a_small_series_told_patient_by_patient_without_numbers():
     got = {(x.subject, "+".join(x.agents), x.refractory, x.outcome) for x in f.findings}
     assert ("case-1", "Hydrocortisone+Methotrexate", True, "resolution") in got, got
     assert ("case-2", "Cytarabine", True, "improvement") in got, got
+
+
+def test_two_patients_introduced_in_one_paragraph_by_age():
+    f = extract_facts(annotate_text((DATA / "two-patients-inline.txt").read_text(encoding="utf-8"), "t"))
+    assert {(s.key, s.age, s.sex) for s in f.subjects} == {("case-1", 58, "male"), ("case-2", 66, "female")}

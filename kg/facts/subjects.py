@@ -420,8 +420,7 @@ def _unnumbered_cases(view: PaperView, own: Scope) -> list[Scope]:
         s, a, b = piece
         if secs[s.section].kind in ("discussion", "conclusion"):
             current = None
-        elif a == s.start and _CASE_OPENER.match(text, a) and len(cases) < size and \
-                (current is None or s.paragraph != par or len(current.pieces) >= 2):
+        elif a == s.start and _CASE_OPENER.match(text, a) and len(cases) < size:
             key, label = _case_label(len(cases) + 1)
             current = Scope(key, label, "patient", "case")
             cases.append(current)
@@ -429,7 +428,9 @@ def _unnumbered_cases(view: PaperView, own: Scope) -> list[Scope]:
         (current.pieces if current is not None else keep).append(piece)
     if not cases:
         return []
-    own.pieces = keep
+    # the series keeps what is said of it as a whole only if that tells a treatment or a result
+    told = any(view.mentions_in(a, b, "DRUG", "DRUG_CLASS", "REGIMEN", "OUTCOME") for _, a, b in keep)
+    own.pieces = keep if told else []
     return cases
 
 
