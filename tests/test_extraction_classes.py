@@ -88,6 +88,11 @@ def _findings(text):
      "dexamethasone; ICANS improved in 8 of 11. Three patients did not respond: two received intrathecal therapy "
      "with subsequent improvement, and one died.",
      {("cohort", "Siltuximab", True, 11, 8, "improvement"), ("cohort", "", True, 2, 2, "improvement")}),
+    # an attempt told in turn that failed as a whole
+    ("A 71-year-old man had grade 2 ICANS on day 7 and improved on dexamethasone, but on day 13 he had grade 3 "
+     "ICANS. Methylprednisolone 1 g IV daily was initiated, followed by anakinra 100 mg SC, without any clinical "
+     "improvement.",
+     {("patient", "Methylprednisolone", True, 1, 0, "no_response"), ("patient", "Anakinra", True, 1, 0, "no_response")}),
 ])
 def test_phrasing_class(text, want):
     got = _findings(text)

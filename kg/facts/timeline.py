@@ -35,6 +35,9 @@ _OTHER_DEATH = re.compile(r"\b(?:infection|sepsis|aspergill\w*|pneumonia|progres
 
 
 _TAPER = re.compile(r"\btaper", re.I)
+# "X was initiated, followed by Y, without any improvement": the attempt told in turn failed as a whole
+_SEQUENCE_FAILED = re.compile(r",\s*followed\s+by\s+[^.;]{2,80},\s*(?:but\s+)?(?:(?:without|with\s+no)\s+(?:any\s+)?(?:\w+\s+)?)?$",
+                              re.I)
 _EACH = re.compile(r"\b(?:none|neither)\s+of\s+(?:which|these|them|those)\b", re.I)
 
 
@@ -165,7 +168,8 @@ def extract_case(view: PaperView, scope: Scope, onto: Ontology, front_pieces, sh
                                                           "day": day, "offset": offset, "span": (m.nstart, m.nend),
                                                           "refs": refs, "sentence": (lo, hi),
                                                           "explicit": before or bool(cues),
-                                                          "each": _EACH.search(text, max(lo, m.nstart - 30), m.nend) is not None}))
+                                                          "each": _EACH.search(text, max(lo, m.nstart - 30), m.nend) is not None
+                                                          or _SEQUENCE_FAILED.search(text, lo, m.nstart) is not None}))
         meas = view.mentions_in(lo, hi, "MEASUREMENT")
         if meas and _CSF_CONTEXT.search(text, lo, hi):
             op = next((m.value("value") for m in meas if m.value("measure") == "opening_pressure"), None)
