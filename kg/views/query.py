@@ -170,8 +170,12 @@ def _evaluate(out: Path, sparql: str, bindings: dict[str, str] | None = None) ->
         raise QueryError(f"invalid SPARQL{where}") from None
     except ValueError as e:
         raise QueryError(f"cannot bind: {e}") from None
-    if not isinstance(res, QuerySolutions):
-        raise QueryError("only SELECT queries can be printed as a table; use the endpoint for CONSTRUCT/ASK")
-    cols = tuple(v.value for v in res.variables)
-    cells = [[_cell(sol[c]) for c in cols] for sol in res]
+    try:
+        if not isinstance(res, QuerySolutions):
+            raise QueryError("only SELECT queries can be printed as a table; use the endpoint for CONSTRUCT/ASK")
+        cols = tuple(v.value for v in res.variables)
+        cells = [[_cell(sol[c]) for c in cols] for sol in res]
+    finally:
+        # the engine's result must be freed here, on the thread that made it, whatever keeps this frame alive
+        del res
     return Result(cols, tuple(tuple(v for v, _ in row) for row in cells), tuple(tuple(k for _, k in row) for row in cells))
