@@ -343,3 +343,10 @@ def test_a_small_series_told_patient_by_patient_without_numbers():
 def test_two_patients_introduced_in_one_paragraph_by_age():
     f = extract_facts(annotate_text((DATA / "two-patients-inline.txt").read_text(encoding="utf-8"), "t"))
     assert {(s.key, s.age, s.sex) for s in f.subjects} == {("case-1", 58, "male"), ("case-2", 66, "female")}
+
+
+def test_a_failed_class_spelled_out_by_its_drugs():
+    got = _findings("A 44-year-old man developed grade 3 ICANS on day 5 after axi-cel. Despite immunosuppression with "
+                    "dexamethasone and siltuximab, he became comatose on day 7.")
+    assert ("patient", "Dexamethasone+Siltuximab", False, 1, 0, "no_response") in got, got
+    assert not any(f[1] == "Immunosuppressant" for f in got), got

@@ -410,19 +410,27 @@ _LIST_GAP = re.compile(r"(?:[\s,;/+]|\band\b|\bor\b|\bthen\b|\bincreasing\s+dose
                        r"adequate|prompt|early|appropriate|the|a|an)\b|\b(?:courses?|doses?|treatment|therapy)\s+(?:of|with)\b)*", re.I)
 
 
+_SPELLED_OUT = re.compile(r"\s*(?:,\s*)?(?:with|including|such\s+as|namely|:)\s+", re.I)
+
+
 def _failed_lists(view: PaperView, onto: Ontology, text: str, start: int, hi: int) -> list[frozenset]:
     """The ICANS treatments coordinated right after a failure cue: one group for two drugs given together
     ("refractory to IL-6 blockade and steroids"), one each when three or more are listed in turn."""
-    items, pos = [], start
+    items, pos, named_by = [], start, None
     for m in view.mentions_in(start, hi, "DRUG", "DRUG_CLASS", "REGIMEN"):
-        if not _LIST_GAP.fullmatch(text[pos:m.nstart]):
+        if named_by is not None and _SPELLED_OUT.fullmatch(text[pos:m.nstart]):
+            items.remove(named_by)      # "despite immunosuppression with corticosteroids, tocilizumab and anakinra"
+        elif not _LIST_GAP.fullmatch(text[pos:m.nstart]):
             break
+        named_by = None
         t = onto.terms[m.term]
         pos = m.nend
         if m.label == "REGIMEN":
             items.append(frozenset(t.components))
         elif t.directed:
             items.append(frozenset({m.term}))
+            if m.label == "DRUG_CLASS":
+                named_by = items[-1]
     if not items:
         return []
     if len(items) <= 2 and not all(onto.is_a(x, "Corticosteroid") for i in items for x in i):
