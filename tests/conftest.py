@@ -1,3 +1,4 @@
+import gc
 import shutil
 from pathlib import Path
 
@@ -5,6 +6,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_test_thread():
+    """Cyclic garbage of a test (pytest.raises keeps frames) is collected on the main thread after it, not by a
+    later test's worker thread: pyoxigraph's results may only be freed on the thread that made them."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """One paper through the pipeline (annotate, extract, curate, RDF, shape check, page), in worker processes."""
 from __future__ import annotations
 
+import gc
 import json
 import os
 from dataclasses import dataclass
@@ -117,6 +118,9 @@ def process_all(jobs: list[Job], workers: int, progress: Callable[[int, int, str
     from concurrent.futures.process import BrokenProcessPool
 
     get_nlp()  # built once in the parent; forked workers share it copy-on-write
+    # collect the caller's cyclic garbage here, on its own thread: the pool pickles jobs on a thread of its own,
+    # where a collection would free objects (pyoxigraph results) that must die on the thread that made them
+    gc.collect()
     chunk = max(1, min(16, len(jobs) // (workers * 8) or 1))
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
         try:
