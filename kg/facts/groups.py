@@ -113,7 +113,6 @@ class _Reader:
         self.main: tuple[tuple[str, ...], str | None] | None = None
         self.findings: list[Finding] = []
         self.first_line_agents: set[str] = set()     # the corticosteroid that failed, or was called first-line
-        self.failed_first: list[tuple[str, int, int, int]] = []   # (steroid, group size, start, end) failed by all
 
     def group_of_size(self, n: int | None) -> Group | None:
         if n is None:
@@ -131,8 +130,6 @@ class _Reader:
             for d in self.view.mentions_in(a, b, "DRUG"):
                 if self.onto.is_a(d.term, "Corticosteroid"):
                     self.first_line_agents.add(d.term)
-        if self.scope.mode != "cited":
-            self._failed_first(sent, lo, hi, defining)
         self._arms(lo, hi, givens)
         marks = [(m.nstart, m.nend) for m in self.view.mentions_in(lo, hi, "CITATION")]
         counts = [c for c in counts_in(text, lo, hi) if not any(a <= c.start < b for a, b in marks)]   # "et al.7 treated"
@@ -167,21 +164,6 @@ class _Reader:
                              bool(self.refractory_re.search(text, part_lo, part_hi)))
                 continue
             self._finding(sent, lo, hi, part_lo, part_hi, out, part_counts, givens, sentence_refractory)
-
-    def _failed_first(self, sent, lo: int, hi: int, defining) -> None:
-        """"We present five patients who had worsening ICANS despite systemic steroids, and ...": the series'
-        first-line steroid, named as what every patient failed (the group counted in the same clause)."""
-        for a, b in defining:
-            steroid = next((m.term for m in self.view.mentions_in(a, b, "DRUG", "DRUG_CLASS")
-                            if self.onto.is_a(m.term, "Corticosteroid")
-                            and not re.match(r"[- ]?(?:refractory|resistant|dependent|unresponsive)", self.text[m.nend:m.nend + 14], re.I)),
-                           None)   # "steroid-refractory ICANS" names a setting, not a course every patient had
-            if steroid is None:
-                continue
-            c0 = max(lo, self.text.rfind(";", lo, a) + 1)
-            size = next((c.n for c in counts_in(self.text, c0, a) if c.kind in ("group", "eq") and c.n), None)
-            if size and not any(f[0] == steroid for f in self.failed_first):
-                self.failed_first.append((steroid, size, a, b))
 
     def _arms(self, lo: int, hi: int, givens: list[Given]) -> None:
         """'... IT methotrexate, cytarabine and dexamethasone (IT arm) or methylprednisolone (MP arm)'."""
@@ -522,10 +504,6 @@ def extract_group(view: PaperView, scope: Scope, onto: Ontology):
                     grades.append(GradeAssessment(scope.key, k[0], k[1], None, None, view.evidence(m.nstart, m.nend)))
         reader.read(s, a, b, givens)
     findings = [_with_route(f, admins) for f in reader.findings]
-    for steroid, size, a, b in reader.failed_first:
-        if findings and not any(not f.refractory and view.onto.is_a(x, "Corticosteroid") for f in findings for x in f.agents):
-            findings.append(Finding(f"{scope.key}-t{len(findings) + 1}", scope.key, (steroid,), None, False, size, 0,
-                                    "no_response", None, None, None, view.evidence(a, b)))
     if scope.mode == "cited" and not findings:
         return None, [], [], []
     lo, hi = scope.pieces[0][1], scope.pieces[-1][2]
