@@ -311,3 +311,16 @@ def test_report_and_links_stay_light_and_fail_cleanly(synth, tmp_path):
     r = CliRunner().invoke(cli, ["links", "--corpus", str(tmp_path / "c"), "--out", str(tmp_path / "nothing")])
     assert r.exit_code == 1 and r.output == (f"Error: {tmp_path / 'nothing' / 'synthesis' / 'links.json'}: no links "
                                              f"of a build here; run `kg build --out {tmp_path / 'nothing'}` first\n")
+
+
+def test_a_bombed_links_file_is_refused_unexpanded(tmp_path):
+    from kg.synthesis.decisions import load_decisions
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8)) + "links: []\n"
+    (corpus / "links.yaml").write_text(bomb, encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"links\.yaml:\d+:\d+: malformed links file \(refused"):
+        load_decisions(corpus)

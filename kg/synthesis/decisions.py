@@ -14,7 +14,8 @@ from urllib.parse import quote, unquote
 
 import yaml
 
-from ..errors import CorpusError
+from ..errors import CorpusError, InputError
+from ..ingest.files import harden_yaml_loader, read_side_text
 from ..graph.iris import ID, paper_iri
 from .duplicates import KINDS, STATUSES, Link
 
@@ -51,10 +52,14 @@ def iri_of(name: str) -> str:
     return f"{paper_iri(paper)}/subject/{quote(key, safe='')}" if key else paper_iri(paper)
 
 
+# the links file is untrusted like a curation file: no alias bombs, bounded nesting
+_Loader = harden_yaml_loader(yaml.SafeLoader)
+
+
 def _lines(path: Path, text: str) -> list[int]:
     """The line of each entry of ``links`` (for messages that name it)."""
     try:
-        node = yaml.compose(text)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:
         return []
     for k, v in getattr(node, "value", []) if isinstance(node, yaml.MappingNode) else []:
@@ -69,8 +74,10 @@ def load_decisions(corpus: Path) -> list[Decision]:
     if not path.exists():
         return []
     try:
-        text = path.read_text(encoding="utf-8")
-        doc = yaml.safe_load(text) or {}
+        text = read_side_text(path, "links file")
+        doc = yaml.load(text, Loader=_Loader) or {}
+    except InputError as e:
+        raise CorpusError(str(e)) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
         raise CorpusError(f"{path}:{mark.line + 1}:{mark.column + 1}: malformed links file ({e.problem}); "
