@@ -225,6 +225,12 @@ def main() -> None:
         row(f"rdflib memory store: loading the {a.rdflib_size:,}-paper graph", f"{rdflib_lat['load']:.0f} s")
     row("this benchmark, start to end", f"{(time.perf_counter() - started) / 60:.1f} min", "< 15 min")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}; work {work}")
+    print_table(rows)
+
+
+
+def print_table(rows: list[tuple[str, str, str]]) -> None:
+    """(figure, value, goal) rows as the markdown table the README quotes."""
     w = max(len(r[0]) for r in rows)
     v = max(len(r[1]) for r in rows)
     print(f"| {'figure':{w}} | {'value':{v}} | goal |")

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .bench_scale import REPO, run_build, write_corpus
+from .bench_scale import REPO, print_table, run_build, write_corpus
 
 # what treatment_summary would cost without the build's precomputed rows: a plain aggregate over
 # the findings with counts (no duplicates merged, no classes, no intervals: a lower bound)
@@ -189,12 +189,7 @@ def main() -> None:
     rows.append(("this benchmark, start to end", f"{(time.perf_counter() - started) / 60:.1f} min", ""))
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}; "
           f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB; work {work}")
-    w = max(len(x[0]) for x in rows)
-    v = max(len(x[1]) for x in rows)
-    print(f"| {'figure':{w}} | {'value':{v}} | goal |")
-    print(f"|{'-' * (w + 2)}|{'-' * (v + 2)}|------|")
-    for f, val, goal in rows:
-        print(f"| {f:{w}} | {val:{v}} | {goal} |")
+    print_table(rows)
 
 
 if __name__ == "__main__":
