@@ -93,6 +93,9 @@ def _findings(text):
      "ICANS. Methylprednisolone 1 g IV daily was initiated, followed by anakinra 100 mg SC, without any clinical "
      "improvement.",
      {("patient", "Methylprednisolone", True, 1, 0, "no_response"), ("patient", "Anakinra", True, 1, 0, "no_response")}),
+    ("A 60-year-old woman had grade 3 ICANS on day 6. She received dexamethasone 20 mg IV then siltuximab 11 mg/kg "
+     "without improvement and died on day 14.",
+     {("patient", "Dexamethasone", False, 1, 0, "no_response"), ("patient", "Siltuximab", True, 1, 0, "no_response")}),
 ])
 def test_phrasing_class(text, want):
     got = _findings(text)

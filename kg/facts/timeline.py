@@ -35,9 +35,9 @@ _OTHER_DEATH = re.compile(r"\b(?:infection|sepsis|aspergill\w*|pneumonia|progres
 
 
 _TAPER = re.compile(r"\btaper", re.I)
-# "X was initiated, followed by Y, without any improvement": the attempt told in turn failed as a whole
-_SEQUENCE_FAILED = re.compile(r",\s*followed\s+by\s+[^.;]{2,80},\s*(?:but\s+)?(?:(?:without|with\s+no)\s+(?:any\s+)?(?:\w+\s+)?)?$",
-                              re.I)
+# "X was initiated, followed by Y, without any improvement", "X then Y without improvement": the steps told in
+# turn before a failure in one sentence failed as a whole (only steps of that sentence with no result of their own)
+_SEQUENCE_FAILED = re.compile(r"\bfollowed\s+by\b|\bthen\b|→|->", re.I)
 _EACH = re.compile(r"\b(?:none|neither)\s+of\s+(?:which|these|them|those)\b", re.I)
 
 
