@@ -53,6 +53,8 @@ class SentenceDays:
                  rels: list[Mention], base: int | None, before: int | None):
         self.view, self.sent, self.lo, self.hi = view, sent, lo, hi
         self.days, self.rels, self.base, self.before = days, rels, base, before
+        # "Each dose was preceded by dexamethasone 16 mg": what the sentence gives is given on many days
+        self.every_dose = _EVERY_DOSE.search(view.text, sent.start, sent.end) is not None
 
     def at(self, pos: int, end: int | None = None, days: list[Mention] | None = None, interval: bool = True) -> int | None:
         """The day of the span [pos, end).
@@ -92,8 +94,8 @@ class SentenceDays:
             anchor = said[-1].value("day") if said else (self.before if self.before is not None else self.base)
             if anchor is not None:
                 return anchor + rel.value("offset")
-        if _EVERY_DOSE.search(self.view.text, self.sent.start, self.sent.end):
-            return None         # "Each dose was preceded by dexamethasone 16 mg": on many days, no one day
+        if self.every_dose:
+            return None         # on many days, no one day
         if not days:
             return self.base
         earlier = [d for d in days if d.nend <= a]
