@@ -192,9 +192,12 @@ _PREDICATE = re.compile(r"[^,;]{0,50}?\b(?:was|were|is|are|had|has|have|started|
                         r"added|led|resulted)\b", re.I)
 
 
+_ITEM_END = re.compile(r",|;|\band\b|\bor\b|\.(?:\s|$)", re.I)
+
+
 def _item_end(text: str, pos: int) -> int:
     """Where a list item that starts before ``pos`` ends: the next comma, semicolon, "and" or "or"."""
-    m = re.compile(r",|;|\band\b|\bor\b|\.(?:\s|$)", re.I).search(text, pos)
+    m = _ITEM_END.search(text, pos)
     return m.start() if m else len(text)
 
 
